@@ -1,0 +1,126 @@
+"""A local stand-in for OpenAI's REST endpoints, replaying recorded exchanges.
+
+Fixture folders ``data/fixtures/<area>/<name>/`` hold ``manifest.json`` (with ``provenance``) and
+``exchanges.json``: a list of exchanges, each ``{"method", "path", "match": {...}, "status",
+"headers", "json" | "body_file" + "content_type", "latency_ms"}``. A request is answered by the first
+exchange whose method and path equal the request's and whose ``match`` holds:
+``model`` (the request's model field), ``contains`` (a substring of the request body, or a list of
+substrings that must all appear). ``latency_ms`` delays the answer (replayed timing).
+Requests nothing matches get OpenAI's error shape (404 with a message naming the fixture areas), so a
+learner who changes a replayed prompt sees why nothing was found instead of a silent wrong answer.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from ..errors import FixtureError
+from ..fixtures import fixture_dir, load_manifest
+from .http import LocalHTTPServer, Request, Response, json_response
+
+_PATHS = ("/v1/chat/completions", "/v1/responses", "/v1/audio/transcriptions", "/v1/audio/speech",
+          "/v1/audio/translations", "/v1/models")
+
+
+@dataclass
+class Exchange:
+    fixture: str
+    method: str
+    path: str
+    match: dict
+    status: int
+    headers: dict
+    body: bytes
+    content_type: str
+    latency_ms: float
+
+    def matches(self, req: Request) -> bool:
+        if req.method != self.method or req.path != self.path:
+            return False
+        if "model" in self.match:
+            model = None
+            if req.header("content-type", "").startswith("application/json"):
+                try:
+                    model = (req.json() or {}).get("model")
+                except ValueError:
+                    model = None
+            else:  # multipart (transcriptions): the model is a form field
+                model = self.match["model"] if f'name="model"\r\n\r\n{self.match["model"]}'.encode() in req.body else None
+            if model != self.match["model"]:
+                return False
+        needles = self.match.get("contains", [])
+        for needle in [needles] if isinstance(needles, str) else needles:
+            if needle.encode() not in req.body:
+                return False
+        return True
+
+
+def load_exchanges(area: str, name: str) -> list[Exchange]:
+    """Exchanges of one fixture folder (its manifest must carry provenance)."""
+    load_manifest(area, name)
+    folder = fixture_dir(area, name)
+    try:
+        raw = json.loads((folder / "exchanges.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise FixtureError(f"Fixture {area}/{name} needs a readable exchanges.json ({exc}).") from exc
+    out = []
+    for ex in raw:
+        if "body_file" in ex:
+            body, ctype = (folder / ex["body_file"]).read_bytes(), ex.get("content_type", "application/octet-stream")
+        else:
+            body, ctype = json.dumps(ex.get("json", {})).encode(), "application/json"
+        out.append(Exchange(f"{area}/{name}", ex.get("method", "POST").upper(), ex["path"], ex.get("match", {}),
+                            int(ex.get("status", 200)), ex.get("headers", {}), body, ctype, float(ex.get("latency_ms", 0))))
+    return out
+
+
+class OpenAIRestStandin:
+    """``with OpenAIRestStandin([("cascade", "support_turn")]) as s: OpenAI(base_url=s.base_url, api_key=...)``"""
+
+    def __init__(self, fixtures: list[tuple[str, str]], latency_scale: float = 1.0):
+        self.exchanges: list[Exchange] = [ex for area, name in fixtures for ex in load_exchanges(area, name)]
+        self.fixtures = list(fixtures)
+        self.latency_scale = latency_scale
+        self.server = LocalHTTPServer("openai-rest-standin")
+        for path in _PATHS:
+            self.server.route("GET", path, self._answer)
+            self.server.route("POST", path, self._answer)
+
+    def add_fixture(self, area: str, name: str) -> None:
+        if (area, name) not in self.fixtures:
+            self.exchanges.extend(load_exchanges(area, name))
+            self.fixtures.append((area, name))
+
+    def _answer(self, req: Request) -> Response:
+        for ex in self.exchanges:
+            if ex.matches(req):
+                if ex.latency_ms and self.latency_scale:
+                    time.sleep(ex.latency_ms * self.latency_scale / 1000)
+                return Response(ex.status, ex.body, {"Content-Type": ex.content_type, **ex.headers})
+        names = ", ".join(f"{a}/{n}" for a, n in self.fixtures) or "none"
+        return json_response({"error": {
+            "message": f"replay: no recorded exchange for {req.method} {req.path} with this request "
+                       f"(fixtures: {names}); replay mode answers only what was recorded - use live mode for new prompts.",
+            "type": "invalid_request_error", "param": None, "code": "replay_no_match"}}, 404)
+
+    @property
+    def base_url(self) -> str:
+        return self.server.url + "/v1"
+
+    @property
+    def requests(self):
+        return self.server.requests
+
+    def start(self) -> "OpenAIRestStandin":
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> "OpenAIRestStandin":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
