@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -42,6 +43,14 @@ class PriceRow:
 
     def valid_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_until is None or day <= self.valid_until)
+
+
+def pricing_date() -> date:
+    """The date estimates use when none is given: ``COURSE_PRICE_DATE`` if set, else today.
+
+    Tests and the notebook runner pin it, so committed outputs do not change when a price does.
+    """
+    return _day(os.environ.get("COURSE_PRICE_DATE")) or date.today()
 
 
 def _day(value: str | date | None) -> date | None:
@@ -82,7 +91,7 @@ _FALLBACKS = {"input_text": "input", "input_image": "input", "input_video": "inp
 
 def price_row(model: str, item: str, on: str | date | None = None) -> PriceRow:
     """The row that prices ``item`` of ``model`` on the date ``on`` (default today)."""
-    day = _day(on) or date.today()
+    day = _day(on) or pricing_date()
     rows = [r for r in price_table() if r.model == model]
     if not rows:
         models = sorted({r.model for r in price_table()})
@@ -229,7 +238,7 @@ class ConversationEstimate:
         return self.total_usd / self.minutes if self.minutes else 0.0
 
     def __repr__(self) -> str:
-        out = [f"{self.model}: {len(self.rows)} turns, {self.minutes:.1f} min, ${self.total_usd:.4f} "
+        out = [f"{self.model}: {len(self.rows)} turn{'s' if len(self.rows) != 1 else ''}, {self.minutes:.1f} min, ${self.total_usd:.4f} "
                f"(${self.usd_per_minute:.4f}/min)"]
         out += [f"  turn {r['turn']:>3}: input {r['input_tokens']:>7,.0f} tok ({r['cached_tokens']:>7,.0f} cached), "
                 f"output {r['output_tokens']:>6,.0f} tok, ${r['usd']:.4f}, cumulative ${r['cumulative_usd']:.4f}"
@@ -241,7 +250,7 @@ class ConversationEstimate:
         cols = ["turn", "elapsed_min", "input_tokens", "cached_tokens", "output_tokens", "usd", "cumulative_usd"]
         body = "".join("<tr>" + "".join(f"<td style='text-align:right'>{r[c]:,.4g}</td>" for c in cols) + "</tr>" for r in self.rows)
         notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
-        return (f"<b>{escape(self.model)}</b>: {len(self.rows)} turns, {self.minutes:.1f} min, <b>${self.total_usd:.4f}</b> "
+        return (f"<b>{escape(self.model)}</b>: {len(self.rows)} turn{'s' if len(self.rows) != 1 else ''}, {self.minutes:.1f} min, <b>${self.total_usd:.4f}</b> "
                 f"(${self.usd_per_minute:.4f}/min)<table><tr>{''.join(f'<th>{c}</th>' for c in cols)}</tr>{body}</table>"
                 f"<ul>{notes}</ul>")
 

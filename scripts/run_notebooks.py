@@ -21,13 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from course_utils.config import KEY_ALIASES, PROVIDER_KEYS  # noqa: E402
 
+#: Prices in committed outputs are those of the day the pricing data was checked.
+PRICE_DATE = "2026-11-25"
 KEY_VARS = {v for names in PROVIDER_KEYS.values() for v in names} | {a for al in KEY_ALIASES.values() for a in al}
 
 
 def replay_env() -> dict[str, str]:
     """The environment the kernel gets: replay mode, no keys, deterministic plotting."""
     env = {k: v for k, v in os.environ.items() if k not in KEY_VARS}
-    env.update(COURSE_MODE="replay", MPLBACKEND="module://matplotlib_inline.backend_inline",
+    env.update(COURSE_MODE="replay", COURSE_PRICE_DATE=PRICE_DATE, MPLBACKEND="module://matplotlib_inline.backend_inline",
                PYTHONHASHSEED="0", TQDM_DISABLE="0")
     return env
 

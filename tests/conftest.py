@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 for _name in {v for names in PROVIDER_KEYS.values() for v in names} | {a for al in KEY_ALIASES.values() for a in al}:
     os.environ.pop(_name, None)
 os.environ["COURSE_MODE"] = "replay"
+os.environ["COURSE_PRICE_DATE"] = "2026-11-25"  # committed outputs and tests price on the date the data was checked
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import course_utils  # noqa: E402
