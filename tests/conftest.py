@@ -16,7 +16,11 @@ for _name in {v for names in PROVIDER_KEYS.values() for v in names} | {a for al 
     os.environ.pop(_name, None)
 os.environ["COURSE_MODE"] = "replay"
 os.environ["COURSE_PRICE_DATE"] = "2026-11-25"  # committed outputs and tests price on the date the data was checked
-os.environ.setdefault("MPLBACKEND", "Agg")
+# nbval's kernels inherit this environment: they plot inline; this process plots off-screen
+os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
 
 import course_utils  # noqa: E402
 
