@@ -73,3 +73,10 @@ def test_no_committed_or_staged_file_carries_a_key():
             continue
         offenders += [(rel, name) for name, _ in find_secrets(text)]
     assert not offenders, f"secret-looking strings in: {offenders}"
+
+
+def test_placeholders_are_not_secrets_but_tokens_are():
+    assert not find_secrets("Missing bearer authentication in the Authorization header")
+    assert not find_secrets('{"Authorization": "Bearer test-key"}') and not find_secrets("Bearer {api_key}")
+    assert find_secrets("Authorization: Bearer " + "ek_68a1b2c3d4e5f6a7b8c9d0")
+    assert find_secrets("bearer " + "9f8e7d6c5b4a39281706abcd")
