@@ -43,3 +43,10 @@ def async_openai_client(fixtures: list[tuple[str, str]] = (), timeout: float = 6
                         max_retries: int = 2) -> openai.AsyncOpenAI:
     """``openai.AsyncOpenAI`` for the current mode."""
     return openai.AsyncOpenAI(**_kwargs(fixtures, timeout, max_retries))
+
+
+def gemini_client(**kwargs):
+    """``google.genai.Client`` for the current mode (replay: the local Gemini stand-in); see standins.gemini."""
+    from .standins.gemini import gemini_client as _gemini_client
+
+    return _gemini_client(**kwargs)
