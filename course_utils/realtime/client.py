@@ -1,0 +1,727 @@
+"""An async client for the OpenAI Realtime API (GA protocol) over ``websockets``.
+
+One code path for every mode (``course_utils.setup()``):
+
+* replay (default): the client starts a :class:`~course_utils.realtime.server.LocalRealtimeServer`
+  on 127.0.0.1 replaying a conversation fixture, and talks to it over a real WebSocket;
+* live: ``wss://api.openai.com/v1/realtime?model=...`` with your key; the session is priced in the
+  ledger before it connects and settled from the ``usage`` of every ``response.done``;
+* record: live, and the session's events are saved as a fixture (secrets scrubbed) on close.
+
+    async with RealtimeClient(fixture="short_qa", speed=4) as rt:   # top-level await in a notebook
+        await rt.update_session(instructions="Be brief.")
+        reply = await rt.say("data/fixtures/realtime/short_qa/user_01.flac")
+        print(reply.transcript)
+
+What it does for you: a background receive loop (handlers per event type, and an async iterator);
+audio out to a playback sink with a clock; barge-in (stop playback at once, cancel if needed,
+truncate the item at what was actually played); tools (plain Python functions); a latency trace;
+the session's cost from usage. Every event it sends is checked against the SDK's
+``RealtimeClientEvent`` first; server ``error`` events raise :class:`ServerErrorEvent` (or warn).
+"""
+from __future__ import annotations
+
+import asyncio
+import binascii
+import inspect
+import json
+import typing
+import warnings
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from ..config import get_config
+from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
+from ..voice.audio import (SAMPLE_RATE, alaw_decode, audio_widget, b64decode_pcm, b64encode_pcm, chunk_pcm,
+                           duration_ms, load_audio, resample, ulaw_decode)
+from ..voice.playback import InlinePlayerSink, PlaybackSink
+from ..voice.trace import Trace
+from .schema import validate_client_event, validate_server_event
+
+DEFAULT_MODEL = "gpt-realtime-2.1"
+OPENAI_REALTIME_URL = "wss://api.openai.com/v1/realtime"
+Handler = Callable[[dict], Any]
+
+#: Errors that come from harmless races (e.g. a cancel arriving just after the response ended).
+RACE_CODES = {"response_cancel_not_active"}
+
+
+@dataclass
+class ResponseResult:
+    """A finished response: what was said (transcript, audio), its items, usage and cost."""
+
+    id: str
+    status: str
+    reason: str | None = None
+    transcript: str = ""
+    text: str = ""
+    audio: bytes = b""
+    items: list = field(default_factory=list)
+    usage: dict | None = None
+    cost: Any = None
+    function_calls: list = field(default_factory=list)
+
+    @property
+    def audio_ms(self) -> float:
+        return duration_ms(self.audio)
+
+    def audio_widget(self):
+        """An inline player of the audio received for this response."""
+        return audio_widget(self.audio)
+
+    def __repr__(self) -> str:
+        said = (self.transcript or self.text)[:60]
+        calls = f", calls={[c['name'] for c in self.function_calls]}" if self.function_calls else ""
+        return f"ResponseResult({self.id}, {self.status}, {self.audio_ms:.0f} ms audio, {said!r}{calls})"
+
+
+@dataclass
+class _ResponseState:
+    id: str
+    result: ResponseResult
+    audio: bytearray = field(default_factory=bytearray)
+    transcripts: dict = field(default_factory=dict)
+    texts: dict = field(default_factory=dict)
+    done: bool = False
+    interrupted: bool = False
+
+
+def _b64(text: str) -> bytes:
+    """Strict base64 decoding (fast path of ``b64decode_pcm``; a bad delta is a protocol error)."""
+    try:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except TypeError:  # Python 3.10: no strict_mode
+        return b64decode_pcm(text)
+    except binascii.Error as exc:
+        raise ProtocolError(f"The server sent audio that is not valid base64 ({exc}).") from None
+
+
+def _tool_schema(fn: Callable, description: str | None, parameters: dict | None) -> dict:
+    """A Realtime function tool from a Python function's signature and docstring."""
+    if parameters is None:
+        kinds = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}
+        hints = typing.get_type_hints(fn)
+        props, required = {}, []
+        for name, p in inspect.signature(fn).parameters.items():
+            kind = kinds.get(hints.get(name, str), "string")
+            props[name] = {"type": kind}
+            if p.default is inspect.Parameter.empty:
+                required.append(name)
+        parameters = {"type": "object", "properties": props, "required": required}
+    doc = description or (inspect.getdoc(fn) or fn.__name__).split("\n\n")[0]
+    return {"type": "function", "name": fn.__name__, "description": doc, "parameters": parameters}
+
+
+class RealtimeClient:
+    """The Realtime API over a WebSocket, for every mode. Use as ``async with RealtimeClient(...) as rt``.
+
+    Parameters: ``model`` (default the current flagship); ``fixture`` and ``speed`` (replay: which
+    conversation the local server replays, and how fast audio is paced: 4 = four times real time);
+    ``url``/``api_key`` to point at another server; ``server_options`` (replay: more arguments for the
+    local server, e.g. ``{"lead_ms": 3000}``); ``sink`` (default: an inline player whose clock
+    runs at ``speed``); ``on_error`` "raise" (default) or "warn"; ``record_as`` (record mode: the
+    fixture name to save); ``estimate_turns`` etc. (live: what the session is priced at up front).
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, fixture: str = "short_qa", speed: float = 1.0,
+                 url: str | None = None, api_key: str | None = None, sink: PlaybackSink | None = None,
+                 trace: Trace | None = None, on_error: str = "raise", validate: bool = True,
+                 validate_received: bool = False, auto_tools: bool = True, record_as: str | None = None,
+                 record_root=None,
+                 estimate_turns: int = 3, estimate_user_seconds: float = 5.0, estimate_assistant_seconds: float = 10.0,
+                 timeout: float = 30.0, server_options: dict | None = None):
+        if on_error not in ("raise", "warn"):
+            raise CourseError("on_error must be 'raise' or 'warn'.")
+        if speed <= 0:
+            raise CourseError(f"speed must be positive (got {speed}).")
+        if url is None and not get_config().is_replay and speed != 1.0:
+            warnings.warn(f"speed={speed:g} applies to replay only; the real API runs at real time (speed 1).",
+                          stacklevel=2)
+            speed = 1.0
+        self.model, self.fixture, self.speed = model, fixture, float(speed)
+        self.url, self._api_key = url, api_key
+        self.sink: PlaybackSink = sink if sink is not None else InlinePlayerSink(speed=self.speed)
+        self.trace = trace or Trace()
+        self.on_error, self.validate, self.validate_received = on_error, validate, validate_received
+        self.auto_tools, self.record_as, self.record_root, self.timeout = auto_tools, record_as, record_root, timeout
+        self.server_options = dict(server_options or {})
+        self._estimate = (estimate_turns, estimate_user_seconds, estimate_assistant_seconds)
+        self.session: dict = {}
+        self.tools: dict[str, tuple[Callable, dict]] = {}
+        self.responses: dict[str, _ResponseState] = {}
+        self.results: list[ResponseResult] = []
+        self.errors: list[ServerErrorEvent] = []
+        self.truncations: list[dict] = []
+        self.active_response: str | None = None
+        self.ws: ClientConnection | None = None
+        self.server = None
+        self._handlers: dict[str, list[Handler]] = {}
+        self._subscribers: list[asyncio.Queue] = []
+        self._finished: deque[ResponseResult] = deque()
+        self._changed: asyncio.Event | None = None
+        self._reader: asyncio.Task | None = None
+        self._pending_error: ServerErrorEvent | None = None
+        self._tool_tasks: set[asyncio.Task] = set()
+        self._recorded: tuple[list, list] = ([], [])
+        self._entry = None
+        self._closed = False
+        self._last_item_id: str | None = None
+        self._item_audio_ms: dict[str, float] = {}
+        self._item_response: dict[str, str] = {}
+        self._counts: dict[str, int] = {}
+
+    # -- connecting --------------------------------------------------------------------------------
+    async def connect(self) -> "RealtimeClient":
+        """Open the WebSocket (starting the local server in replay mode) and wait for ``session.created``."""
+        cfg = get_config()
+        self._mode = cfg.mode
+        if self._closed:
+            raise CourseError("This RealtimeClient was closed; make a new one.")
+        url = self.url
+        if cfg.is_replay and url is None:
+            from .server import LocalRealtimeServer
+
+            self.server = await LocalRealtimeServer(fixture=self.fixture, speed=self.speed, **self.server_options).start()
+            url = self.server.url
+        elif url is None:
+            url = OPENAI_REALTIME_URL
+        key = self._api_key or cfg.key("openai")
+        if cfg.is_live:
+            self._reserve(cfg)
+        full = f"{url}{'&' if '?' in url else '?'}model={self.model}"
+        self._changed = asyncio.Event()
+        try:
+            self.ws = await asyncio.wait_for(
+                connect(full, additional_headers={"Authorization": f"Bearer {key}"}, max_size=16 * 1024 * 1024,
+                        open_timeout=self.timeout), timeout=self.timeout + 1)
+        except InvalidStatus as exc:
+            await self._stop_server()
+            self._cancel_entry("connection refused")
+            body = exc.response.body.decode(errors="replace")[:200] if exc.response.body else ""
+            raise ProtocolError(f"The Realtime endpoint refused the connection (HTTP {exc.response.status_code}): {body}") from None
+        except (OSError, asyncio.TimeoutError) as exc:
+            await self._stop_server()
+            self._cancel_entry("connection failed")
+            raise OperationTimeout(f"Could not connect to the Realtime endpoint within {self.timeout:.0f} s ({type(exc).__name__}); "
+                                   f"check the network, or use replay mode.") from None
+        self._reader = asyncio.create_task(self._read_loop())
+        await self.wait_for(lambda: bool(self.session), what="session.created")
+        return self
+
+    def _reserve(self, cfg) -> None:
+        from .. import costs
+
+        turns, user_s, assistant_s = self._estimate
+        estimate = costs.estimate_realtime_conversation(self.model, turns=turns, user_seconds_per_turn=user_s,
+                                                        assistant_seconds_per_turn=assistant_s, instructions_tokens=500)
+        self._entry = cfg.ledger.reserve("openai", self.model, f"Realtime session ({turns} turns est.)", estimate.total_usd)
+
+    def _cancel_entry(self, reason: str) -> None:
+        if self._entry is not None and self._entry.status == "reserved":
+            self._entry.cancel(reason)
+
+    async def __aenter__(self) -> "RealtimeClient":
+        return await self.connect()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the socket, stop a local server, settle the ledger and (record mode) save the fixture."""
+        if self._closed:
+            return
+        self._closed = True
+        for task in list(self._tool_tasks):
+            task.cancel()
+        if self.ws is not None:
+            try:
+                await asyncio.wait_for(self.ws.close(), timeout=5)
+            except (asyncio.TimeoutError, ConnectionClosed):
+                pass
+        if self._reader is not None:
+            try:
+                await asyncio.wait_for(self._reader, timeout=5)
+            except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                pass
+        await self._stop_server()
+        if self._pending_error is not None:  # never silently: an error nobody waited for yet
+            warnings.warn(f"Unhandled at close: {self._pending_error}", stacklevel=2)
+            self._pending_error = None
+        if self._entry is not None and self._entry.status == "reserved":
+            self._entry.settle(self.cost().total_usd, responses=len(self.results))
+        if getattr(self, "_mode", "") == "record" and not self.record_as:
+            warnings.warn("Record mode, but no record_as= name was given: the session was not saved.", stacklevel=2)
+        if self.record_as and getattr(self, "_mode", "") == "record":
+            from .conversation import save_recorded_session
+
+            save_recorded_session(self.record_as, self.model, self._recorded[0], self._recorded[1],
+                                  secrets=get_config().secrets() + ([self._api_key] if self._api_key else []),
+                                  root=self.record_root)
+
+    async def _stop_server(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+    # -- sending -----------------------------------------------------------------------------------
+    async def send(self, event: dict) -> None:
+        """Send one client event (checked against the SDK's ``RealtimeClientEvent`` first)."""
+        self._raise_pending()
+        if self.ws is None:
+            raise CourseError("Not connected: use `async with RealtimeClient(...) as rt:` or `await rt.connect()`.")
+        if self.validate:
+            validate_client_event(event)
+        self.trace.sent(event)
+        if self._mode == "record":
+            self._recorded[1].append(event)
+        try:
+            await asyncio.wait_for(self.ws.send(json.dumps(event)), timeout=self.timeout)
+        except ConnectionClosed as exc:
+            raise ProtocolError(f"The Realtime connection is closed ({exc.rcvd.code if exc.rcvd else 'no close frame'}); "
+                                f"reconnect with a new client.") from None
+
+    async def update_session(self, session: dict | None = None, *, instructions: str | None = None,
+                             voice: str | None = None, output_modalities: list[str] | None = None,
+                             turn_detection: dict | None | str = "unset", tools: list | None = None,
+                             tool_choice: str | None = None, input_format: dict | None = None,
+                             output_format: dict | None = None, wait: bool = True) -> dict:
+        """``session.update`` in the GA shape (``type: "realtime"``, ``audio.input/output``); waits for
+        ``session.updated`` and returns the effective session. ``turn_detection=None`` turns VAD off."""
+        s: dict = {"type": "realtime", **(session or {})}
+        audio_in: dict = {}
+        audio_out: dict = {}
+        if instructions is not None:
+            s["instructions"] = instructions
+        if output_modalities is not None:
+            s["output_modalities"] = output_modalities
+        if tools is not None:
+            s["tools"] = tools
+        if tool_choice is not None:
+            s["tool_choice"] = tool_choice
+        if voice is not None:
+            audio_out["voice"] = voice
+        if output_format is not None:
+            audio_out["format"] = output_format
+        if input_format is not None:
+            audio_in["format"] = input_format
+        if turn_detection != "unset":
+            audio_in["turn_detection"] = turn_detection
+        if audio_in or audio_out:
+            s.setdefault("audio", {})
+            if audio_in:
+                s["audio"]["input"] = {**s["audio"].get("input", {}), **audio_in}
+            if audio_out:
+                s["audio"]["output"] = {**s["audio"].get("output", {}), **audio_out}
+        marker = self._counter("session.updated")
+        await self.send({"type": "session.update", "session": s})
+        if wait:
+            await self.wait_for(lambda: self._counter("session.updated") > marker, what="session.updated")
+        return self.session
+
+    async def append_audio(self, pcm: bytes) -> None:
+        """``input_audio_buffer.append`` of PCM16 24 kHz mono bytes (or G.711 bytes if the session says so)."""
+        await self.send({"type": "input_audio_buffer.append", "audio": b64encode_pcm(pcm)})
+
+    async def commit_audio(self) -> None:
+        await self.send({"type": "input_audio_buffer.commit"})
+
+    async def clear_audio(self) -> None:
+        await self.send({"type": "input_audio_buffer.clear"})
+
+    async def create_item(self, item: dict, previous_item_id: str | None = None) -> None:
+        """``conversation.item.create``."""
+        event: dict = {"type": "conversation.item.create", "item": item}
+        if previous_item_id is not None:
+            event["previous_item_id"] = previous_item_id
+        await self.send(event)
+
+    async def send_text(self, text: str, role: str = "user") -> None:
+        """A text message item (``input_text``; ``role`` user or system)."""
+        await self.create_item({"type": "message", "role": role, "content": [{"type": "input_text", "text": text}]})
+
+    async def send_function_output(self, call_id: str, output: Any) -> None:
+        """The result of a tool call, as a ``function_call_output`` item (JSON-encoded unless a string)."""
+        text = output if isinstance(output, str) else json.dumps(output)
+        await self.create_item({"type": "function_call_output", "call_id": call_id, "output": text})
+
+    async def truncate_item(self, item_id: str, audio_end_ms: int, content_index: int = 0) -> None:
+        await self.send({"type": "conversation.item.truncate", "item_id": item_id, "content_index": content_index,
+                         "audio_end_ms": int(audio_end_ms)})
+
+    async def delete_item(self, item_id: str) -> None:
+        await self.send({"type": "conversation.item.delete", "item_id": item_id})
+
+    async def retrieve_item(self, item_id: str, timeout: float | None = None) -> dict:
+        """The server's copy of an item (``conversation.item.retrieve`` -> ``conversation.item.retrieved``)."""
+        marker = self._counter("conversation.item.retrieved")
+        await self.send({"type": "conversation.item.retrieve", "item_id": item_id})
+        await self.wait_for(lambda: self._counter("conversation.item.retrieved") > marker, timeout,
+                            what="conversation.item.retrieved")
+        return self._retrieved
+
+    async def create_response(self, **params) -> None:
+        """``response.create`` (``params`` go into ``response``: output_modalities, instructions, ...)."""
+        self._top_up_budget()
+        event: dict = {"type": "response.create"}
+        if params:
+            event["response"] = params
+        await self.send(event)
+
+    async def cancel_response(self, response_id: str | None = None) -> None:
+        event: dict = {"type": "response.cancel"}
+        if response_id:
+            event["response_id"] = response_id
+        await self.send(event)
+
+    def _top_up_budget(self) -> None:
+        """Live: once the session's actual cost passes what was reserved, price one more turn first."""
+        if self._entry is None or self._entry.status != "reserved":
+            return
+        spent = self.cost().total_usd
+        if spent >= self._entry.estimate_usd:
+            from .. import costs
+
+            _turns, user_s, assistant_s = self._estimate
+            more = costs.estimate_realtime_conversation(self.model, turns=1, user_seconds_per_turn=user_s,
+                                                        assistant_seconds_per_turn=assistant_s).total_usd
+            extra = get_config().ledger.reserve("openai", self.model, "Realtime session: one more turn", more + spent
+                                                - self._entry.estimate_usd)
+            self._entry.settle(self._entry.estimate_usd, note="topped up")
+            self._entry = extra
+
+    # -- tools -----------------------------------------------------------------------------------------
+    def tool(self, fn: Callable | None = None, *, description: str | None = None, parameters: dict | None = None):
+        """Register a plain Python function (sync or async) as a tool; usable as a decorator.
+        Send the schemas with ``await rt.update_session(tools=rt.tool_schemas())``."""
+        def register(f: Callable) -> Callable:
+            self.tools[f.__name__] = (f, _tool_schema(f, description, parameters))
+            return f
+        return register(fn) if fn is not None else register
+
+    def tool_schemas(self) -> list[dict]:
+        return [schema for _fn, schema in self.tools.values()]
+
+    async def _run_tools(self, calls: list[dict]) -> None:
+        for call in calls:
+            fn, _schema = self.tools[call["name"]]
+            try:
+                args = json.loads(call.get("arguments") or "{}")
+                result = fn(**args)
+                if inspect.isawaitable(result):
+                    result = await asyncio.wait_for(result, timeout=self.timeout)
+                output = result
+            except Exception as exc:  # the model is told, and can apologise or retry
+                output = {"error": f"{type(exc).__name__}: {exc}"}
+            self.trace.local("tool.ran", name=call["name"], call_id=call["call_id"])
+            await self.send_function_output(call["call_id"], output)
+        await self.create_response()
+
+    # -- receiving -------------------------------------------------------------------------------------
+    def on(self, event_type: str, handler: Handler | None = None):
+        """Call ``handler(event)`` (sync or async) for each received event of ``event_type`` ("*" for all)."""
+        def register(h: Handler) -> Handler:
+            self._handlers.setdefault(event_type, []).append(h)
+            return h
+        return register(handler) if handler is not None else register
+
+    async def events(self, timeout: float | None = None) -> AsyncIterator[dict]:
+        """Every received event from now on, as dicts; stops when the connection closes, or raises
+        :class:`OperationTimeout` after ``timeout`` s (default the client's) without an event."""
+        queue: asyncio.Queue = asyncio.Queue()
+        self._subscribers.append(queue)
+        try:
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=timeout or self.timeout)
+                except asyncio.TimeoutError:
+                    raise OperationTimeout(f"No Realtime event within {timeout or self.timeout:.0f} s.") from None
+                if event is None:
+                    return
+                yield event
+        finally:
+            self._subscribers.remove(queue)
+
+    async def _read_loop(self) -> None:
+        assert self.ws is not None
+        try:
+            async for raw in self.ws:
+                event = json.loads(raw)
+                self.trace.received(event)
+                if self._mode == "record":
+                    self._recorded[0].append(event)
+                if self.validate_received:
+                    validate_server_event(event)
+                await self._dispatch(event)
+        except ConnectionClosed:
+            pass
+        except Exception as exc:  # a bug in a handler must not vanish silently
+            self._pending_error = ServerErrorEvent(f"The receive loop stopped: {type(exc).__name__}: {exc}")
+        finally:
+            for queue in self._subscribers:
+                queue.put_nowait(None)
+            self._closed_by_peer = True
+            if self._changed:
+                self._changed.set()
+
+    _closed_by_peer = False
+
+    def _counter(self, etype: str) -> int:
+        return self._counts.get(etype, 0)
+
+    async def _dispatch(self, event: dict) -> None:
+        etype = event.get("type", "")
+        self._counts[etype] = self._counts.get(etype, 0) + 1
+        builtin = self._BUILTIN.get(etype)
+        if builtin is not None:
+            result = builtin(self, event)
+            if result is not None and inspect.isawaitable(result):
+                await result
+        if self._handlers:
+            for handler in self._handlers.get(etype, ()), self._handlers.get("*", ()):
+                for h in handler:
+                    result = h(event)
+                    if result is not None and inspect.isawaitable(result):
+                        await result
+        for queue in self._subscribers:
+            queue.put_nowait(event)
+        self._changed.set()
+
+    # built-in handling of the events the client itself needs
+    def _on_session(self, event: dict) -> None:
+        self.session = event["session"]
+
+    def _on_retrieved(self, event: dict) -> None:
+        self._retrieved = event["item"]
+
+    def _on_response_created(self, event: dict) -> None:
+        rid = event["response"]["id"]
+        self.responses[rid] = _ResponseState(rid, ResponseResult(rid, "in_progress"))
+        self.active_response = rid
+
+    def _output_format(self) -> str:
+        return (((self.session.get("audio") or {}).get("output") or {}).get("format") or {}).get("type", "audio/pcm")
+
+    def _on_audio_delta(self, event: dict) -> None:
+        state = self.responses.get(event["response_id"])
+        pcm = _b64(event["delta"])
+        fmt = self._output_format()
+        if fmt != "audio/pcm":
+            pcm16 = ulaw_decode(pcm) if fmt == "audio/pcmu" else alaw_decode(pcm)
+            pcm = resample(np.frombuffer(pcm16, "<i2").astype(np.int16), 8000, SAMPLE_RATE).astype("<i2").tobytes()
+        item_id = event["item_id"]
+        self._item_audio_ms[item_id] = self._item_audio_ms.get(item_id, 0.0) + len(pcm) / 48.0  # 48 bytes per ms
+        self._item_response[item_id] = event["response_id"]
+        if state is not None:
+            state.audio.extend(pcm)
+            if state.interrupted:
+                return
+        self._last_item_id = item_id
+        self.sink.write(item_id, pcm)
+
+    def _on_transcript_delta(self, event: dict) -> None:
+        state = self.responses.get(event["response_id"])
+        if state is not None:
+            state.transcripts[event["item_id"]] = state.transcripts.get(event["item_id"], "") + event["delta"]
+
+    def _on_text_delta(self, event: dict) -> None:
+        state = self.responses.get(event["response_id"])
+        if state is not None:
+            state.texts[event["item_id"]] = state.texts.get(event["item_id"], "") + event["delta"]
+
+    async def _on_speech_started(self, event: dict) -> None:
+        """Barge-in: stop playback now, cancel if the server will not, truncate at what was played."""
+        active = self.active_response
+        if not self.sink.is_playing and active is None:
+            return
+        cut = self.sink.stop()
+        self.trace.local("playback.stopped", cut=dict(cut))
+        td = ((self.session.get("audio") or {}).get("input") or {}).get("turn_detection") or {}
+        targets = dict(cut)
+        if active is not None:
+            self.responses[active].interrupted = True  # its late deltas are not played
+            if not td.get("interrupt_response", True):
+                await self.cancel_response(active)
+            # an item of the running response may have more audio in flight even if playback ran dry
+            for item_id, rid in self._item_response.items():
+                if rid == active and item_id not in targets:
+                    targets[item_id] = self.sink.played_ms(item_id)
+        for item_id, played in targets.items():
+            received = self._received_ms(item_id)
+            if played < received or self._item_response.get(item_id) == active:
+                self.truncations.append({"item_id": item_id, "audio_end_ms": played, "received_ms": received})
+                self.trace.local("truncate", item_id=item_id, audio_end_ms=played, received_ms=received)
+                await self.truncate_item(item_id, played)
+
+    def _received_ms(self, item_id: str) -> int:
+        """Milliseconds of audio received for an item (what the server generated before it stopped)."""
+        return int(self._item_audio_ms.get(item_id, 0.0))
+
+    def _on_response_done(self, event: dict) -> None:
+        response = event["response"]
+        rid = response["id"]
+        state = self.responses.get(rid) or _ResponseState(rid, ResponseResult(rid, response.get("status", "?")))
+        result = state.result
+        result.status = response.get("status", "?")
+        result.reason = (response.get("status_details") or {}).get("reason")
+        result.items = response.get("output") or []
+        result.transcript = " ".join(t.strip() for t in state.transcripts.values() if t.strip())
+        result.text = " ".join(t.strip() for t in state.texts.values() if t.strip())
+        result.audio = bytes(state.audio)
+        result.usage = response.get("usage")
+        result.function_calls = [i for i in result.items if i.get("type") == "function_call" and i.get("status") == "completed"]
+        if result.usage:
+            from .. import costs
+
+            try:
+                result.cost = costs.cost_from_realtime_usage(result.usage, self.model)
+            except CourseError as exc:  # a model without a price row: say so, do not guess
+                warnings.warn(f"No price for {self.model}: {exc}", stacklevel=2)
+        state.done = True
+        if self.active_response == rid:
+            self.active_response = None
+        self.results.append(result)
+        self._finished.append(result)
+        if self.auto_tools and result.function_calls and result.status == "completed":
+            known = [c for c in result.function_calls if c.get("name") in self.tools]
+            unknown = [c["name"] for c in result.function_calls if c.get("name") not in self.tools]
+            if unknown:
+                warnings.warn(f"The model called tools that are not registered: {unknown}; register them with rt.tool(fn).",
+                              stacklevel=2)
+            if known:
+                task = asyncio.create_task(self._run_tools(known))
+                self._tool_tasks.add(task)
+                task.add_done_callback(self._tool_tasks.discard)
+
+    def _on_error(self, event: dict) -> None:
+        err = event.get("error") or {}
+        exc = ServerErrorEvent(f"Realtime server error ({err.get('code') or err.get('type')}): {err.get('message')}",
+                               code=err.get("code"), event_id=err.get("event_id"))
+        self.errors.append(exc)
+        self.trace.local("error", code=err.get("code"))
+        if err.get("code") in RACE_CODES or self.on_error == "warn":
+            warnings.warn(str(exc), stacklevel=2)
+        else:
+            self._pending_error = exc
+
+    _BUILTIN: dict[str, Callable] = {
+        "session.created": _on_session,
+        "session.updated": _on_session,
+        "conversation.item.retrieved": _on_retrieved,
+        "response.created": _on_response_created,
+        "response.output_audio.delta": _on_audio_delta,
+        "response.output_audio_transcript.delta": _on_transcript_delta,
+        "response.output_text.delta": _on_text_delta,
+        "input_audio_buffer.speech_started": _on_speech_started,
+        "response.done": _on_response_done,
+        "error": _on_error,
+    }
+
+    # -- waiting ---------------------------------------------------------------------------------------
+    def _raise_pending(self) -> None:
+        if self._pending_error is not None:
+            exc, self._pending_error = self._pending_error, None
+            raise exc
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float | None = None, what: str = "an event",
+                       poll: float = 0.01) -> None:
+        """Wait until ``condition()`` holds, with a timeout. It is checked after every received event and
+        every ``poll`` seconds (conditions on the playback clock change without any event)."""
+        timeout = self.timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        assert self._changed is not None
+        while True:
+            self._raise_pending()
+            if condition():
+                return
+            if self._closed_by_peer:
+                raise ProtocolError(f"The connection closed while waiting for {what}.")
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise OperationTimeout(f"No {what} within {timeout:.0f} s; is the server responding?")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, poll))
+            except asyncio.TimeoutError:
+                pass
+
+    async def wait_for_response(self, timeout: float | None = None) -> ResponseResult:
+        """The next finished response (in order), waiting for its ``response.done``."""
+        await self.wait_for(lambda: bool(self._finished), timeout, what="response.done")
+        return self._finished.popleft()
+
+    async def wait_for_playback(self, timeout: float | None = None) -> None:
+        """Wait until the sink has played everything queued (by its clock)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.timeout if timeout is None else timeout)
+        while self.sink.is_playing:
+            if loop.time() > deadline:
+                raise OperationTimeout("Playback did not finish in time.")
+            remaining = getattr(self.sink, "remaining_s", lambda: 0.01)()
+            await asyncio.sleep(min(max(remaining, 0.005), 0.1))
+
+    # -- conveniences ----------------------------------------------------------------------------------
+    async def stream_audio(self, source, sample_rate: int | None = None, chunk_ms: int = 40,
+                           realtime: bool = True) -> float:
+        """Send audio (a WAV/FLAC path, bytes or numpy array at any rate) in ``chunk_ms`` chunks, paced at
+        real time x ``speed`` (or as fast as possible with ``realtime=False``). Returns its duration in ms."""
+        pcm = load_audio(source, sample_rate).astype("<i2").tobytes()
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        sent_ms = 0.0
+        for chunk in chunk_pcm(pcm, chunk_ms):
+            await self.append_audio(chunk)
+            sent_ms += duration_ms(chunk)
+            if realtime:
+                delay = t0 + sent_ms / 1000.0 / self.speed - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+        return sent_ms
+
+    async def say(self, source, sample_rate: int | None = None, timeout: float | None = None,
+                  wait_for_playback: bool = True, **response_params) -> ResponseResult:
+        """One spoken user turn: (let the assistant finish speaking,) stream the audio; with VAD off, commit
+        and ask for a response. Returns the response (after a tool round trip, the final one).
+        With ``wait_for_playback=False`` the user may talk over the assistant (a barge-in)."""
+        if wait_for_playback:
+            await self.wait_for_playback(timeout)
+        await self.stream_audio(source, sample_rate)
+        td = ((self.session.get("audio") or {}).get("input") or {}).get("turn_detection")
+        if not td:
+            await self.commit_audio()
+            await self.create_response(**response_params)
+        return await self._final_response(timeout)
+
+    async def ask(self, text: str, timeout: float | None = None, **response_params) -> ResponseResult:
+        """One typed user turn: a text item, then ``response.create``; returns the response."""
+        await self.send_text(text)
+        await self.create_response(**response_params)
+        return await self._final_response(timeout)
+
+    async def _final_response(self, timeout: float | None) -> ResponseResult:
+        result = await self.wait_for_response(timeout)
+        while self.auto_tools and result.status == "completed" and any(c.get("name") in self.tools for c in result.function_calls):
+            result = await self.wait_for_response(timeout)
+        return result
+
+    @property
+    def current_item_id(self) -> str | None:
+        """The assistant item whose audio arrived last (the one playing, or about to)."""
+        return self._last_item_id
+
+    def cost(self):
+        """The session's cost so far, summed from every ``response.done`` usage (a CostBreakdown)."""
+        from .. import costs
+
+        parts = [r.cost for r in self.results if r.cost is not None]
+        return costs.sum_costs(f"{self.model} session ({len(parts)} responses)", parts)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("connected" if self.ws else "not connected")
+        return f"RealtimeClient(model={self.model!r}, {state}, responses={len(self.results)})"
