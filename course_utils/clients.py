@@ -4,7 +4,7 @@
 >>> client.chat.completions.create(...)   # same code in every mode
 
 In replay mode the REST stand-in is started once per kernel and learns new fixture folders as
-notebooks ask for them. In live mode the key comes from ``setup()``'s config (env or Colab secret).
+notebooks ask for them; each client sees only the fixtures it was made with. In live mode the key comes from ``setup()``'s config (env or Colab secret).
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def openai_rest_standin(fixtures: list[tuple[str, str]] = ()) -> OpenAIRestStand
 def _kwargs(fixtures, timeout: float, max_retries: int) -> dict:
     cfg = get_config()
     if cfg.is_replay:
-        return {"api_key": cfg.key("openai"), "base_url": openai_rest_standin(fixtures).base_url,
+        return {"api_key": cfg.key("openai"), "base_url": openai_rest_standin().scoped_base_url(list(fixtures)),
                 "timeout": timeout, "max_retries": 0}
     return {"api_key": cfg.key("openai"), "timeout": timeout, "max_retries": max_retries}
 

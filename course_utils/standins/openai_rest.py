@@ -11,7 +11,9 @@ learner who changes a replayed prompt sees why nothing was found instead of a si
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import time
 from dataclasses import dataclass
 
@@ -35,8 +37,8 @@ class Exchange:
     content_type: str
     latency_ms: float
 
-    def matches(self, req: Request) -> bool:
-        if req.method != self.method or req.path != self.path:
+    def matches(self, req: Request, path: str) -> bool:
+        if req.method != self.method or path != self.path:
             return False
         if "model" in self.match:
             model = None
@@ -76,29 +78,52 @@ def load_exchanges(area: str, name: str) -> list[Exchange]:
 
 
 class OpenAIRestStandin:
-    """``with OpenAIRestStandin([("cascade", "support_turn")]) as s: OpenAI(base_url=s.base_url, api_key=...)``"""
+    """``with OpenAIRestStandin([("cascade", "support_turn")]) as s: OpenAI(base_url=s.base_url, api_key=...)``
+
+    ``base_url`` answers from every loaded fixture. ``scoped_base_url(fixtures)`` answers only from
+    those fixtures, so clients made for different lessons in one kernel never get each other's answers.
+    """
 
     def __init__(self, fixtures: list[tuple[str, str]], latency_scale: float = 1.0):
         self.exchanges: list[Exchange] = [ex for area, name in fixtures for ex in load_exchanges(area, name)]
         self.fixtures = list(fixtures)
         self.latency_scale = latency_scale
         self.server = LocalHTTPServer("openai-rest-standin")
+        self._scopes: dict[str, list[str]] = {}
         for path in _PATHS:
-            self.server.route("GET", path, self._answer)
-            self.server.route("POST", path, self._answer)
+            pattern = r"(?:/s/(?P<scope>[0-9a-f]{10}))?" + path
+            self.server.route("GET", pattern, self._answer)
+            self.server.route("POST", pattern, self._answer)
 
     def add_fixture(self, area: str, name: str) -> None:
         if (area, name) not in self.fixtures:
             self.exchanges.extend(load_exchanges(area, name))
             self.fixtures.append((area, name))
 
+    def scoped_base_url(self, fixtures: list[tuple[str, str]]) -> str:
+        """A base URL under which only ``fixtures`` answer (they are loaded if needed)."""
+        for area, name in fixtures:
+            self.add_fixture(area, name)
+        names = sorted(f"{a}/{n}" for a, n in fixtures)
+        scope = hashlib.sha1("\n".join(names).encode()).hexdigest()[:10]
+        self._scopes[scope] = names
+        return f"{self.server.url}/s/{scope}/v1"
+
     def _answer(self, req: Request) -> Response:
+        scope = req.params.get("scope")
+        path = req.path[len(f"/s/{scope}"):] if scope else req.path
+        allowed = self._scopes.get(scope) if scope else None
+        if scope and allowed is None:
+            return json_response({"error": {"message": f"replay: unknown fixture scope {scope}", "type": "invalid_request_error",
+                                            "param": None, "code": "replay_no_match"}}, 404)
         for ex in self.exchanges:
-            if ex.matches(req):
+            if allowed is not None and ex.fixture not in allowed:
+                continue
+            if ex.matches(req, path):
                 if ex.latency_ms and self.latency_scale:
                     time.sleep(ex.latency_ms * self.latency_scale / 1000)
                 return Response(ex.status, ex.body, {"Content-Type": ex.content_type, **ex.headers})
-        names = ", ".join(f"{a}/{n}" for a, n in self.fixtures) or "none"
+        names = ", ".join(allowed if allowed is not None else [f"{a}/{n}" for a, n in self.fixtures]) or "none"
         return json_response({"error": {
             "message": f"replay: no recorded exchange for {req.method} {req.path} with this request "
                        f"(fixtures: {names}); replay mode answers only what was recorded - use live mode for new prompts.",
@@ -109,8 +134,10 @@ class OpenAIRestStandin:
         return self.server.url + "/v1"
 
     @property
-    def requests(self):
-        return self.server.requests
+    def requests(self) -> list[Request]:
+        """Requests received, with their API path (the client's fixture scope taken off)."""
+        return [Request(r.method, re.sub(r"^/s/[0-9a-f]{10}(?=/v1/)", "", r.path), r.query, r.headers, r.body, r.params)
+                for r in self.server.requests]
 
     def start(self) -> "OpenAIRestStandin":
         self.server.start()

@@ -1,0 +1,35 @@
+"""Speech-to-speech where the model decides the turns: OpenAI Live and Gemini Live.
+
+* :class:`LiveClient` - OpenAI Live over the official SDK (``client.live.connect()``);
+* :class:`GeminiLiveClient` - Gemini Live over ``google-genai`` (``client.aio.live.connect``);
+* :class:`LocalLiveServer`, :class:`LocalGeminiLiveServer` - local stand-ins that implement each
+  protocol over a real WebSocket and replay the fixture conversations in ``data/fixtures/live/``;
+* :mod:`~course_utils.live.crossover` - cost of one conversation against its length, for Realtime,
+  Live, Gemini Live and the cascade, with the crossing points computed;
+* :mod:`~course_utils.live.compare` - the three APIs side by side, with sources.
+
+The audio, VAD, playback and trace parts are shared with ``course_utils.realtime`` through
+``course_utils.voice``.
+"""
+from .conversation import Conversation, Utterance, load_conversation
+from .crossover import ConversationShape, all_crossings, cost_curves, crossings, plot_crossover
+from .gemini_client import GeminiLiveClient, GeminiReply
+from .openai_client import DelegationRequest, LiveClient, ReplyInfo
+from .trace import LiveTrace, plot_turns
+
+__all__ = ["LiveClient", "DelegationRequest", "ReplyInfo", "GeminiLiveClient", "GeminiReply", "LocalLiveServer",
+           "LocalGeminiLiveServer", "load_conversation", "Conversation", "Utterance", "LiveTrace", "plot_turns",
+           "ConversationShape", "cost_curves", "crossings", "all_crossings", "plot_crossover"]
+
+
+def __getattr__(name: str):
+    # the servers are imported on first use, so `python -m course_utils.live.server` runs its module once
+    if name == "LocalLiveServer":
+        from .server import LocalLiveServer
+
+        return LocalLiveServer
+    if name == "LocalGeminiLiveServer":
+        from .gemini_server import LocalGeminiLiveServer
+
+        return LocalGeminiLiveServer
+    raise AttributeError(name)

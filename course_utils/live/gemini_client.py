@@ -1,0 +1,360 @@
+"""A client for the Gemini Live API over ``google-genai`` (``client.aio.live.connect``).
+
+    async with GeminiLiveClient("gemini-3.8-live", http_options=server.http_options(),
+                                functions={"lookup_order": lookup_order},
+                                function_declarations=[...]) as gemini:
+        await gemini.say("data/fixtures/live/support_call/audio/user_01.flac")
+        reply = await gemini.wait_for_reply()
+
+* realtime audio input: an always-open :class:`~course_utils.live.mic.Microphone` sends 16 kHz
+  PCM16 with ``send_realtime_input(audio=...)`` (the model's own activity detection decides turns);
+* audio output (24 kHz PCM16 ``inline_data`` parts) goes to a playback sink as it arrives - Gemini
+  generates faster than real time, so the sink buffers;
+* ``input_transcription`` / ``output_transcription`` pieces are joined per turn;
+* ``interrupted``: the user talked over the reply - stop playback at once (flush the buffer);
+  ``turn_complete`` ends the model's turn;
+* ``usage_metadata`` of each turn is priced with :func:`course_utils.costs.cost_from_gemini_usage`
+  and added up; the session was reserved in the ledger before it started (``max_minutes``);
+* ``tool_call``: your Python function runs with the model's arguments and its result goes back with
+  ``send_tool_response``.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import re
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import get_config
+from ..errors import CourseError, OperationTimeout
+from ..voice.audio import load_audio
+from ..voice.playback import VirtualClockSink
+from .engine import from_pcm24, to_pcm24
+from .mic import Microphone
+from .trace import LiveTrace
+
+DEFAULT_MODEL = "gemini-3.8-live"
+INPUT_RATE = 16000
+
+
+@dataclass
+class GeminiReply:
+    """One model turn as the client saw it."""
+
+    index: int
+    id: str
+    text: str = ""
+    audio_ms: float = 0.0
+    chunks: int = 0
+    interrupted: bool = False
+    complete: bool = False
+    user_text: str = ""
+    tool_calls: list[tuple[str, dict, Any]] = field(default_factory=list)
+
+
+class GeminiLiveClient:
+    """Gemini Live session (see the module docstring). Use as ``async with GeminiLiveClient(...) as g``."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, instructions: str | None = None, voice: str = "Kore",
+                 functions: dict[str, Callable] | None = None, function_declarations: list[dict] | None = None,
+                 http_options=None, speed: float = 1.0, sink=None, trace: LiveTrace | None = None,
+                 max_minutes: float = 5.0, chunk_ms: int = 50, timeout: float = 15.0, transcriptions: bool = True,
+                 record_as: str | None = None, record_root=None):
+        if speed <= 0:
+            raise CourseError(f"speed must be positive (got {speed}); 1.0 is real time.")
+        self.model, self.instructions, self.voice = model, instructions, voice
+        self.functions = dict(functions or {})
+        self.function_declarations = list(function_declarations or [])
+        missing = [d["name"] for d in self.function_declarations if d["name"] not in self.functions]
+        if missing:
+            raise CourseError(f"No Python function for the declared tool(s) {', '.join(missing)}: pass functions={{name: fn}}.")
+        self.http_options = http_options
+        self.speed, self.chunk_ms, self.timeout = float(speed), chunk_ms, timeout
+        self.sink = sink if sink is not None else VirtualClockSink(speed=speed)
+        self.trace = trace if trace is not None else LiveTrace(clock=lambda: time.monotonic() * self.speed)
+        self.max_minutes = max_minutes
+        self.transcriptions = transcriptions
+        self.record_as, self.record_root = record_as, record_root
+        self.recording_path = None
+        self._recorder = None
+        self.replies: list[GeminiReply] = []
+        self.turn_costs: list = []          # CostBreakdown per turn (from usage_metadata)
+        self.usage: list = []               # the raw UsageMetadata objects
+        self.cost = None
+        self.closed_reason: str | None = None
+        self.go_away: str | None = None
+        self._user_words: list[str] = []
+        self._reply: GeminiReply | None = None
+        self._last_start = 0.0
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._session = None
+        self._receiver: asyncio.Task | None = None
+        self._mic: Microphone | None = None
+        self._activity = asyncio.Event()
+        self._closed = asyncio.Event()
+        self._entry = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    async def __aenter__(self) -> "GeminiLiveClient":
+        return await self.start()
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        await self.close()
+
+    def config(self):
+        """The ``LiveConnectConfig`` this client sends (audio out, both transcriptions, tools)."""
+        from google.genai import types
+
+        cfg: dict[str, Any] = {"response_modalities": ["AUDIO"],
+                               "speech_config": {"voice_config": {"prebuilt_voice_config": {"voice_name": self.voice}}}}
+        if self.transcriptions:
+            cfg["input_audio_transcription"] = {}
+            cfg["output_audio_transcription"] = {}
+        if self.instructions:
+            cfg["system_instruction"] = self.instructions
+        if self.function_declarations:
+            cfg["tools"] = [{"function_declarations": self.function_declarations}]
+        return types.LiveConnectConfig(**cfg)
+
+    async def start(self) -> "GeminiLiveClient":
+        """Price the session, connect (setup -> setupComplete), open the microphone."""
+        from google import genai
+
+        from ..costs import estimate_gemini_live
+
+        cfg = get_config()
+        if cfg.is_replay and self.http_options is None:
+            raise CourseError("Replay mode talks to a local server: start LocalGeminiLiveServer and pass "
+                              "http_options=server.http_options() (or use setup(mode='live') with a key).")
+        estimate = estimate_gemini_live(self.model, self.max_minutes)
+        self._entry = cfg.ledger.reserve("google", self.model, f"Gemini Live session (up to {self.max_minutes:g} min)",
+                                         estimate.total_usd)
+        self._stack = contextlib.AsyncExitStack()
+        try:
+            client = genai.Client(api_key=cfg.key("google"), http_options=self.http_options)
+            self.trace.sent({"type": "setup"})
+            self._session = await asyncio.wait_for(
+                self._stack.enter_async_context(client.aio.live.connect(model=self.model, config=self.config())),
+                self.timeout)
+            self.trace.received({"type": "setupComplete"})
+        except asyncio.TimeoutError:
+            self._entry.cancel("timeout")
+            await self._stack.aclose()
+            raise OperationTimeout(f"No setupComplete within {self.timeout:g} s; check the URL and key.") from None
+        except BaseException as exc:
+            self._entry.cancel(type(exc).__name__)
+            await self._stack.aclose()
+            raise
+        if cfg.is_record or self.record_as:
+            from .recording import GeminiRecorder
+            self._recorder = GeminiRecorder(self.model, self.instructions, self.function_declarations)
+        self._receiver = asyncio.ensure_future(self._receive())
+        self._mic = Microphone(self._send_audio, chunk_ms=self.chunk_ms, speed=self.speed,
+                               on_start=self._utterance_start, on_end=self._utterance_end,
+                               on_speech_end=lambda: self.trace.local("user.speech_end")).start()
+        return self
+
+    async def close(self) -> None:
+        """End the audio stream, close the connection, settle the cost from the turns' usage."""
+        from ..costs import CostBreakdown, sum_costs
+
+        if self._stack is None:
+            return
+        if self._mic is not None:
+            await self._mic.stop()
+        with contextlib.suppress(Exception):
+            await self._session.send_realtime_input(audio_stream_end=True)
+            self.trace.sent({"type": "realtimeInput.audioStreamEnd"})
+        if self._receiver is not None:
+            self._receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._receiver
+        with contextlib.suppress(Exception):
+            await self._stack.aclose()
+        self._stack = None
+        self.closed_reason = self.closed_reason or "closed by the client"
+        self.cost = sum_costs(f"{self.model} session, {len(self.turn_costs)} turns", self.turn_costs) \
+            if self.turn_costs else CostBreakdown(f"{self.model} session (no usage reported)")
+        if self._entry is not None and self._entry.status == "reserved":
+            self._entry.settle(self.cost.total_usd, turns=len(self.turn_costs))
+        if self._recorder is not None:
+            self.recording_path = self._recorder.save(self.record_as or f"recorded_{self.model.replace('.', '_')}",
+                                                     get_config().secrets(), root=self.record_root)
+
+    # -- sending --------------------------------------------------------------------------------------
+    async def _send_audio(self, pcm24: bytes) -> None:
+        from google.genai import types
+
+        pcm = from_pcm24(pcm24, INPUT_RATE)
+        await self._session.send_realtime_input(audio=types.Blob(data=pcm, mime_type=f"audio/pcm;rate={INPUT_RATE}"))
+        self.trace.sent({"type": "realtimeInput.audio"})
+
+    def _utterance_start(self) -> None:
+        self._last_start = asyncio.get_running_loop().time()
+        r = self._reply
+        if r is not None and not r.interrupted and (self.sink.is_playing or not r.complete):
+            self.trace.local("user.barge_in", response_id=r.id)
+        self.trace.local("user.audio_start")
+
+    def _utterance_end(self) -> None:
+        self.trace.local("user.audio_end")
+
+    async def say(self, audio, *, wait: bool = True, sample_rate: int | None = None) -> None:
+        """Speak into the session (a WAV/FLAC path, PCM16 bytes or a numpy array)."""
+        if self._mic is None:
+            raise CourseError("The session is not started: use 'async with GeminiLiveClient(...) as g'.")
+        pcm = load_audio(audio, sample_rate).astype("<i2").tobytes()
+        if self._recorder is not None:
+            self._recorder.said(pcm)
+        fut = self._mic.say(pcm)
+        if wait:
+            seconds = len(pcm) / 48000 / self.speed + self.timeout
+            try:
+                await asyncio.wait_for(asyncio.shield(fut), seconds)
+            except asyncio.TimeoutError:
+                raise OperationTimeout(f"The utterance was not sent within {seconds:.0f} s.") from None
+
+    async def wait_for_reply(self, timeout: float = 30.0) -> GeminiReply:
+        """Wait for the model's turn after the last utterance to complete (and finish playing)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            r = self._reply
+            if (r is not None and r.complete and self._reply_started >= self._last_start
+                    and not (self._mic and self._mic.speaking) and not self.sink.is_playing):
+                return r
+            if self._closed.is_set():
+                raise CourseError(f"The session closed ({self.closed_reason}) before the turn completed.")
+            if loop.time() > deadline:
+                raise OperationTimeout(f"No completed turn within {timeout:g} s (turns so far: {len(self.replies)}).")
+            self._activity.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._activity.wait(), min(0.05, max(0.001, deadline - loop.time())))
+
+    async def pause(self, ms: float) -> None:
+        """Let ``ms`` of session time pass (the microphone keeps streaming silence)."""
+        await asyncio.sleep(ms / 1000 / self.speed)
+
+    # -- receiving ------------------------------------------------------------------------------------
+    _reply_started = 0.0
+
+    async def _receive(self) -> None:
+        try:
+            while True:
+                async for message in self._session.receive():
+                    await self._handle(message)
+                    self._activity.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the server closed the connection (errors.APIError carries code and reason)
+            self.closed_reason = f"{type(exc).__name__}: {exc}"[:200]
+        finally:
+            self._closed.set()
+            self._activity.set()
+
+    def _current(self) -> GeminiReply:
+        if self._reply is None or self._reply.complete:
+            self._reply = GeminiReply(len(self.replies) + 1, f"turn_{len(self.replies) + 1}",
+                                      user_text="".join(self._user_words).strip())
+            self._user_words.clear()
+            self.replies.append(self._reply)
+            self._reply_started = asyncio.get_running_loop().time()
+        return self._reply
+
+    async def _handle(self, msg) -> None:
+        from ..costs import cost_from_gemini_usage
+
+        sc = msg.server_content
+        recorded = bytearray()
+        if sc is not None:
+            if sc.input_transcription is not None and sc.input_transcription.text:
+                self._user_words.append(sc.input_transcription.text)
+                self.trace.received({"type": "gemini.input_transcription"})
+            if sc.model_turn is not None:
+                r = self._current()
+                for part in sc.model_turn.parts or []:
+                    blob = part.inline_data
+                    if blob is not None and blob.data:
+                        m = re.search(r"rate=(\d+)", blob.mime_type or "")
+                        pcm24 = to_pcm24(blob.data, int(m.group(1)) if m else 24000)
+                        r.audio_ms += len(pcm24) / 48
+                        r.chunks += 1
+                        recorded.extend(pcm24)
+                        if not r.interrupted:
+                            self.sink.write(r.id, pcm24)
+                        self.trace.received({"type": "gemini.model_turn.audio"}).response_id = r.id
+                    elif part.text:
+                        r.text += part.text
+            if sc.output_transcription is not None and sc.output_transcription.text:
+                r = self._current()
+                r.text += sc.output_transcription.text
+                r.text = r.text.lstrip()
+                self.trace.received({"type": "gemini.output_transcription"}).response_id = r.id
+            if sc.interrupted:
+                r = self._reply
+                self.trace.received({"type": "gemini.interrupted"})
+                if r is not None:
+                    r.interrupted = True
+                cut = self.sink.stop()        # flush what was buffered: the user is talking
+                self.trace.local("playback.stopped", cut=cut)
+            if sc.generation_complete:
+                self.trace.received({"type": "gemini.generation_complete"})
+            if sc.turn_complete:
+                self.trace.received({"type": "gemini.turn_complete"})
+                if self._reply is not None:
+                    self._reply.complete = True
+        if self._recorder is not None:
+            self._recorder.received(msg, bytes(recorded))
+        if msg.usage_metadata is not None:
+            self.usage.append(msg.usage_metadata)
+            self.turn_costs.append(cost_from_gemini_usage(msg.usage_metadata, self.model))
+        if msg.tool_call is not None:
+            await self._run_tools(msg.tool_call)
+        if msg.tool_call_cancellation is not None:
+            self.trace.received({"type": "gemini.tool_call_cancellation"})
+        if msg.go_away is not None:
+            self.go_away = msg.go_away.time_left
+            warnings.warn(f"Gemini Live will close this connection in {msg.go_away.time_left}; reconnect "
+                          f"(session resumption) to go on.", stacklevel=2)
+
+    async def _run_tools(self, tool_call) -> None:
+        from google.genai import types
+
+        self.trace.received({"type": "gemini.tool_call"})
+        responses = []
+        for fc in tool_call.function_calls or []:
+            fn = self.functions.get(fc.name or "")
+            if fn is None:
+                result: Any = {"error": f"no function named {fc.name}"}
+            else:
+                result = fn(**(fc.args or {}))
+                if inspect.isawaitable(result):
+                    result = await asyncio.wait_for(result, 60.0)
+            self.trace.local("tool.ran", name=fc.name)
+            if self._reply is not None:
+                self._reply.tool_calls.append((fc.name, dict(fc.args or {}), result))
+            responses.append(types.FunctionResponse(id=fc.id, name=fc.name, response={"result": result}))
+        await self._session.send_tool_response(function_responses=responses)
+        self.trace.sent({"type": "toolResponse"})
+
+    # -- results --------------------------------------------------------------------------------------
+    def transcript(self) -> list[tuple[str, str]]:
+        """``(speaker, text)`` per turn: what the user said before each model turn, then the model."""
+        out = []
+        for r in self.replies:
+            if r.user_text:
+                out.append(("user", r.user_text))
+            if r.text:
+                out.append(("assistant", r.text))
+        if self._user_words:
+            out.append(("user", "".join(self._user_words).strip()))
+        return out
+
+    def __repr__(self) -> str:
+        state = "closed" if self._stack is None else "open"
+        return f"GeminiLiveClient({self.model!r}, {state}, turns={len(self.replies)})"
