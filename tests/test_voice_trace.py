@@ -58,3 +58,24 @@ def test_timeline_plots_the_session_and_one_turn():
     assert "cancelled" in fig1.axes[0].get_title()
     with pytest.raises(CourseError, match="2 responses"):
         plot_timeline(tr, turn=3)
+
+
+def test_timeline_reads_event_families_from_the_trace():
+    """A Live trace's audio deltas land in the audio lane and its done arrow says 'last audio'."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_utils.live.trace import LiveTrace
+    from course_utils.voice.trace import plot_timeline
+
+    t = [0.0]
+    trace = LiveTrace(clock=lambda: t[0])
+    trace.local("user.speech_end")
+    for i in range(3):
+        t[0] += 0.1
+        trace.record("received", {"type": "session.output_audio.delta", "delta": "AAAA", "response_id": "r1"})
+    fig = plot_timeline(trace)
+    ax = fig.axes[0]
+    audio_lane = 2  # "audio deltas"
+    lane_lines = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [audio_lane - 0.25, audio_lane + 0.25]]
+    assert len(lane_lines) == 3

@@ -70,7 +70,22 @@ class TurnFigures:
 
 
 class Trace:
-    """Timestamps of every event of a session (``time.monotonic`` relative to the trace's start)."""
+    """Timestamps of every event of a session (``time.monotonic`` relative to the trace's start).
+
+    The event families below are Realtime's; a trace of another protocol (``live.trace.LiveTrace``)
+    overrides them, and ``turns()`` and ``plot_timeline`` read them from the trace.
+    """
+
+    audio_delta_types: frozenset[str] = frozenset(AUDIO_DELTAS)
+    transcript_delta_types: frozenset[str] = frozenset(TRANSCRIPT_DELTAS)
+    append_types: frozenset[str] = frozenset({"input_audio_buffer.append"})
+    key_event_types: frozenset[str] = frozenset({
+        "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed",
+        "response.created", "response.done", "response.cancel", "conversation.item.truncate",
+        "conversation.item.truncated", "playback.stopped", "response.create", "input_audio_buffer.commit",
+        "conversation.item.create", "tool.ran", "response.function_call_arguments.done",
+    })
+    done_label: str = "response.done"
 
     def __init__(self, clock: Callable[[], float] | None = None):
         self.clock = clock or time.monotonic
@@ -83,7 +98,7 @@ class Trace:
     def record(self, direction: Direction, event: dict, **info) -> TraceEvent:
         """Add an event (a protocol event dict); audio payloads are summarised, not stored."""
         etype = str(event.get("type", "?"))
-        if etype in AUDIO_DELTAS:  # the hot path: many per second
+        if etype in self.audio_delta_types:  # the hot path: many per second
             ev = TraceEvent(self.clock() - self.t0, direction, etype, event.get("item_id"), event.get("response_id"),
                             {"b64_chars": len(event.get("delta") or ""), **info})
             self.events.append(ev)
@@ -97,7 +112,7 @@ class Trace:
         for key in ("audio_start_ms", "audio_end_ms", "content_index"):
             if key in event:
                 info.setdefault(key, event[key])
-        if etype in AUDIO_DELTAS or etype == "input_audio_buffer.append":
+        if etype in self.audio_delta_types or etype in self.append_types:
             payload = event.get("delta") or event.get("audio") or ""
             info.setdefault("b64_chars", len(payload))
         if etype == "response.done" and isinstance(event.get("response"), dict):
@@ -143,11 +158,11 @@ class Trace:
                 continue
             turn = by_response.get(ev.response_id or "") if ev.response_id else None
             if ev.direction == "received" and turn is not None:
-                if ev.type in AUDIO_DELTAS:
+                if ev.type in self.audio_delta_types:
                     turn.audio_deltas += 1
                     if turn.first_audio_ms is None:
                         turn.first_audio_ms = (ev.t - turn.t_anchor) * 1000
-                elif ev.type in TRANSCRIPT_DELTAS and turn.first_transcript_ms is None:
+                elif ev.type in self.transcript_delta_types and turn.first_transcript_ms is None:
                     turn.first_transcript_ms = (ev.t - turn.t_anchor) * 1000
                 elif ev.type == "response.done":
                     turn.done_ms = (ev.t - turn.t_anchor) * 1000
@@ -191,20 +206,14 @@ class Trace:
 
 # -- the timeline plot ----------------------------------------------------------------------------
 _LANES = ["client sent", "server events", "audio deltas", "local"]
-_KEY_EVENTS = {
-    "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed",
-    "response.created", "response.done", "response.cancel", "conversation.item.truncate",
-    "conversation.item.truncated", "playback.stopped", "response.create", "input_audio_buffer.commit",
-    "conversation.item.create", "tool.ran", "response.function_call_arguments.done",
-}
 
 
-def _lane(ev: TraceEvent) -> str:
+def _lane(trace: Trace, ev: TraceEvent) -> str:
     if ev.direction == "sent":
         return "client sent"
     if ev.direction == "local":
         return "local"
-    return "audio deltas" if ev.type in AUDIO_DELTAS else "server events"
+    return "audio deltas" if ev.type in trace.audio_delta_types else "server events"
 
 
 def plot_timeline(trace: Trace, turn: int | None = None, ax=None):
@@ -239,17 +248,17 @@ def plot_timeline(trace: Trace, turn: int | None = None, ax=None):
     near = max(1.0, (max(xs) - min(xs)) * 0.06)   # labels closer than this (in ms) are stacked
     last_label: dict[str, tuple[float, int]] = {}
     for ev in events:
-        lane = _lane(ev)
+        lane = _lane(trace, ev)
         y = _LANES.index(lane)
         x = (ev.t - origin) * 1000
         if lane == "audio deltas":
             ax.plot([x, x], [y - 0.25, y + 0.25], color=colors[lane], lw=1)
             continue
-        if ev.type == "input_audio_buffer.append":
+        if ev.type in trace.append_types:
             ax.plot([x], [y], "|", color="tab:gray", ms=6)
             continue
-        ax.plot([x], [y], "o", color=colors[lane], ms=3 if ev.type not in _KEY_EVENTS else 5)
-        if ev.type in _KEY_EVENTS and (ev.type, lane) not in labelled:
+        ax.plot([x], [y], "o", color=colors[lane], ms=3 if ev.type not in trace.key_event_types else 5)
+        if ev.type in trace.key_event_types and (ev.type, lane) not in labelled:
             labelled.add((ev.type, lane))
             prev = last_label.get(lane)
             level = (prev[1] + 1) % 3 if prev is not None and x - prev[0] < near else 0
@@ -258,7 +267,7 @@ def plot_timeline(trace: Trace, turn: int | None = None, ax=None):
             ax.annotate(short, (x, y), xytext=(2, 6 + 9 * level), textcoords="offset points", fontsize=7,
                         arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.5} if level else None)
     if chosen is not None:
-        for value, label, yy in ((chosen.first_audio_ms, "first audio", 2.45), (chosen.done_ms, "response.done", 1.45)):
+        for value, label, yy in ((chosen.first_audio_ms, "first audio", 2.45), (chosen.done_ms, trace.done_label, 1.45)):
             if value is not None:
                 ax.annotate("", xy=(value, yy), xytext=(0, yy), arrowprops={"arrowstyle": "->", "color": "k"})
                 ax.text(value / 2, yy + 0.06, f"{label}: {value:.0f} ms", ha="center", fontsize=8)
