@@ -42,11 +42,12 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 import pydantic
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ..standins.ws import LocalWebSocketServer
 from ..errors import CourseError
 from .conversation import Conversation, load_conversation
 from .engine import BYTES_PER_MS, EngineSettings, Reply, TurnEngine, silence, to_pcm24
@@ -342,7 +343,7 @@ class GeminiLiveSession(TurnEngine):
             raise GeminiClose(1011, "The connection reached its time limit; reconnect with session resumption.")
 
 
-class LocalGeminiLiveServer:
+class LocalGeminiLiveServer(LocalWebSocketServer):
     """The Gemini Live stand-in over TLS on 127.0.0.1 (see the module docstring)."""
 
     def __init__(self, fixture: str = "support_call", *, host: str = "127.0.0.1", port: int = 0, speed: float = 1.0,
@@ -352,7 +353,7 @@ class LocalGeminiLiveServer:
             raise CourseError("speed and generation_rate must be positive (1.0 is real time).")
         self.conversation = load_conversation(fixture, "gemini_live")
         self.fixture = fixture
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self.settings = EngineSettings(speed=speed, chunk_ms=chunk_ms, lead_ms=0, generation_rate=generation_rate,
                                        gate_on_timeline=False, tool_call_before_audio=False)
         self.models = models
@@ -360,7 +361,6 @@ class LocalGeminiLiveServer:
         self.validate = validate
         self.sessions: list[GeminiLiveSession] = []
         self._cert: LocalCertificate | None = None
-        self._server = None
 
     @property
     def speed(self) -> float:
@@ -369,9 +369,7 @@ class LocalGeminiLiveServer:
     @property
     def base_url(self) -> str:
         """What to give ``genai.Client(http_options={"base_url": ...})`` (the SDK switches it to wss://)."""
-        if self._server is None:
-            raise CourseError("LocalGeminiLiveServer is not running: use 'async with LocalGeminiLiveServer(...)'.")
-        return f"https://{self.host}:{self._server.sockets[0].getsockname()[1]}"
+        return f"https://{self.host}:{self.bound_port}"
 
     @property
     def url(self) -> str:
@@ -406,27 +404,18 @@ class LocalGeminiLiveServer:
         await session.run()
 
     async def start(self) -> "LocalGeminiLiveServer":
-        self._cert = make_local_certificate()
-        self._server = await serve(self._handler, self.host, self.port, ssl=self._cert.server_context(),
-                                   process_request=self._check_request, max_size=None)
-        return self
+        self._cert = make_local_certificate()  # a fresh throwaway certificate for each start
+        return await super().start()
 
-    async def stop(self) -> None:
-        if self._server is not None:
-            for s in self.sessions:
-                await s.shutdown()
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+    def _serve_options(self) -> dict:
+        return {"ssl": self._cert.server_context()}
 
-    async def __aenter__(self) -> "LocalGeminiLiveServer":
-        return await self.start()
-
-    async def __aexit__(self, *exc) -> None:
-        await self.stop()
+    async def _close_sessions(self) -> None:
+        for s in self.sessions:
+            await s.shutdown()
 
     def __repr__(self) -> str:
-        where = self.base_url if self._server is not None else "not running"
+        where = self.base_url if self.running else "not running"
         return f"LocalGeminiLiveServer(fixture={self.fixture!r}, speed={self.speed}, {where})"
 
 

@@ -46,11 +46,12 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ..standins.ws import LocalWebSocketServer
 from ..errors import CourseError
 from .conversation import Conversation, load_conversation
 from .engine import EngineSettings, Reply, TurnEngine
@@ -365,7 +366,7 @@ class LiveSession(TurnEngine):
                                   delegation={"id": delegation_id, "type": "delegation", "target": "client"}))
 
 
-class LocalLiveServer:
+class LocalLiveServer(LocalWebSocketServer):
     """The Live stand-in: ``async with LocalLiveServer(fixture="support_call") as server: server.url``."""
 
     def __init__(self, fixture: "str | Path" = "support_call", *, host: str = "127.0.0.1", port: int = 0, speed: float = 1.0,
@@ -376,7 +377,7 @@ class LocalLiveServer:
             raise CourseError(f"speed must be positive (got {speed}); 1.0 is real time.")
         self.conversation = load_conversation(fixture, "live")
         self.fixture = fixture
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self.settings = settings or EngineSettings(speed=speed, chunk_ms=chunk_ms)
         self.usage_interval_ms = usage_interval_ms
         self.session_seconds = session_seconds
@@ -385,7 +386,6 @@ class LocalLiveServer:
         self.validate = validate
         self.keep_events = keep_events  # each session's log of events (tests read it; a long-running server may not)
         self.sessions: list[LiveSession] = []
-        self._server = None
 
     @property
     def speed(self) -> float:
@@ -394,17 +394,12 @@ class LocalLiveServer:
     @property
     def url(self) -> str:
         """The WebSocket URL of the Live endpoint (``ws://127.0.0.1:PORT/v1/live/sessions``)."""
-        return f"ws://{self.host}:{self._bound_port()}{PATH}"
+        return f"ws://{self.host}:{self.bound_port}{PATH}"
 
     @property
     def websocket_base_url(self) -> str:
         """What to pass as ``AsyncOpenAI(websocket_base_url=...)``: the SDK appends ``/live/sessions``."""
-        return f"ws://{self.host}:{self._bound_port()}/v1"
-
-    def _bound_port(self) -> int:
-        if self._server is None:
-            raise CourseError("LocalLiveServer is not running: use 'async with LocalLiveServer(...)' or await start().")
-        return self._server.sockets[0].getsockname()[1]
+        return f"ws://{self.host}:{self.bound_port}/v1"
 
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path, _, query = request.path.partition("?")
@@ -428,27 +423,15 @@ class LocalLiveServer:
             if not self.keep_events:
                 self.sessions.remove(session)
 
-    async def start(self) -> "LocalLiveServer":
-        self._server = await serve(self._handler, self.host, self.port, process_request=self._check_request,
-                                   max_size=None, compression=None)
-        return self
+    def _serve_options(self) -> dict:
+        return {"compression": None}
 
-    async def stop(self) -> None:
-        if self._server is not None:
-            for s in self.sessions:
-                await s.shutdown()
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def __aenter__(self) -> "LocalLiveServer":
-        return await self.start()
-
-    async def __aexit__(self, *exc) -> None:
-        await self.stop()
+    async def _close_sessions(self) -> None:
+        for s in self.sessions:
+            await s.shutdown()
 
     def __repr__(self) -> str:
-        where = self.url if self._server is not None else "not running"
+        where = self.url if self.running else "not running"
         return f"LocalLiveServer(fixture={self.fixture!r}, speed={self.speed}, {where})"
 
 
