@@ -50,6 +50,16 @@ def scrub_headers(headers: dict[str, str]) -> dict[str, str]:
     return {k: (REDACTED if k.lower() in sensitive else scrub(str(v))) for k, v in headers.items()}
 
 
+#: Query parameters that carry a credential or a URL signature.
+SENSITIVE_QUERY = {"key", "api_key", "apikey", "token", "access_token", "x-goog-signature", "x-amz-signature",
+                   "signature", "sig", "x-goog-credential", "x-amz-credential", "x-amz-security-token"}
+
+
+def scrub_query(query: dict[str, str]) -> dict[str, str]:
+    """A copy of URL query parameters with credentials and signatures redacted."""
+    return {k: (REDACTED if k.lower() in SENSITIVE_QUERY else scrub(str(v))) for k, v in query.items()}
+
+
 def find_secrets(text: str) -> list[tuple[str, str]]:
     """``(pattern name, excerpt)`` for each secret-looking span still in ``text``."""
     found = []

@@ -178,11 +178,17 @@ class RealtimeClient:
 
     # -- connecting --------------------------------------------------------------------------------
     async def connect(self) -> "RealtimeClient":
-        """Open the WebSocket (starting the local server in replay mode) and wait for ``session.created``."""
+        """Open the WebSocket (starting the local server in replay mode) and wait for ``session.created``.
+
+        One client, one session: if this fails, nothing is left open; after a dropped connection, make a
+        new client (a fresh session)."""
         cfg = get_config()
         self._mode = cfg.mode
         if self._closed:
-            raise CourseError("This RealtimeClient was closed; make a new one.")
+            raise CourseError("This RealtimeClient was closed; make a new RealtimeClient for a fresh session.")
+        if self.ws is not None:
+            raise CourseError("This RealtimeClient already connected once (one client, one session); make a new "
+                              "RealtimeClient for a fresh session.")
         url = self.url
         if cfg.is_replay and url is None:
             from .server import LocalRealtimeServer
@@ -203,7 +209,7 @@ class RealtimeClient:
         except InvalidStatus as exc:
             await self._stop_server()
             self._cancel_entry("connection refused")
-            body = exc.response.body.decode(errors="replace")[:200] if exc.response.body else ""
+            body = self._scrub(exc.response.body.decode(errors="replace"))[:200] if exc.response.body else ""
             raise ProtocolError(f"The Realtime endpoint refused the connection (HTTP {exc.response.status_code}): {body}") from None
         except (OSError, asyncio.TimeoutError) as exc:
             await self._stop_server()
@@ -211,7 +217,12 @@ class RealtimeClient:
             raise OperationTimeout(f"Could not connect to the Realtime endpoint within {self.timeout:.0f} s ({type(exc).__name__}); "
                                    f"check the network, or use replay mode.") from None
         self._reader = asyncio.create_task(self._read_loop())
-        await self.wait_for(lambda: bool(self.session), what="session.created")
+        try:
+            await self.wait_for(lambda: bool(self.session), what="session.created")
+        except BaseException:  # no session: leave no socket, task or server behind (``async with`` will not close)
+            self._cancel_entry("no session.created")
+            await self._release()
+            raise
         return self
 
     def _reserve(self, cfg) -> None:
@@ -221,6 +232,12 @@ class RealtimeClient:
         estimate = costs.estimate_realtime_conversation(self.model, turns=turns, user_seconds_per_turn=user_s,
                                                         assistant_seconds_per_turn=assistant_s, instructions_tokens=500)
         self._entry = cfg.ledger.reserve("openai", self.model, f"Realtime session ({turns} turns est.)", estimate.total_usd)
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without any key: every configured key, the client's own, and every key-shaped string."""
+        from ..secrets import scrub
+
+        return scrub(text, get_config().secrets() + ([self._api_key] if self._api_key else []))
 
     def _cancel_entry(self, reason: str) -> None:
         if self._entry is not None and self._entry.status == "reserved":
@@ -236,23 +253,7 @@ class RealtimeClient:
         """Close the socket, stop a local server, settle the ledger and (record mode) save the fixture."""
         if self._closed:
             return
-        self._closed = True
-        for task in list(self._tool_tasks):
-            task.cancel()
-        if self.ws is not None:
-            try:
-                await asyncio.wait_for(self.ws.close(), timeout=5)
-            except (asyncio.TimeoutError, ConnectionClosed):
-                pass
-        if self._reader is not None:
-            try:
-                await asyncio.wait_for(self._reader, timeout=5)
-            except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
-                pass
-        await self._stop_server()
-        if self._pending_error is not None:  # never silently: an error nobody waited for yet
-            warnings.warn(f"Unhandled at close: {self._pending_error}", stacklevel=2)
-            self._pending_error = None
+        await self._release()
         if self._entry is not None and self._entry.status == "reserved":
             self._entry.settle(self.cost().total_usd, responses=len(self.results))
         if getattr(self, "_mode", "") == "record" and not self.record_as:
@@ -263,6 +264,29 @@ class RealtimeClient:
             save_recorded_session(self.record_as, self.model, self._recorded[0], self._recorded[1],
                                   secrets=get_config().secrets() + ([self._api_key] if self._api_key else []),
                                   root=self.record_root)
+
+    async def _release(self) -> None:
+        """Close the socket, the receive loop, tool tasks and a local server (bounded waits); no ledger, no saving."""
+        self._closed = True
+        for task in list(self._tool_tasks):
+            task.cancel()
+        bound = min(5.0, self.timeout)
+        if self.ws is not None:
+            try:
+                await asyncio.wait_for(self.ws.close(), timeout=bound)
+            except (asyncio.TimeoutError, ConnectionClosed):
+                pass
+            if self.ws.transport is not None and not self.ws.transport.is_closing():
+                self.ws.transport.abort()  # the closing handshake did not finish (a stalled peer): drop the socket
+        if self._reader is not None:
+            try:
+                await asyncio.wait_for(self._reader, timeout=bound)
+            except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                pass
+        await self._stop_server()
+        if self._pending_error is not None:  # never silently: an error nobody waited for yet
+            warnings.warn(f"Unhandled at close: {self._pending_error}", stacklevel=3)
+            self._pending_error = None
 
     async def _stop_server(self) -> None:
         if self.server is not None:
@@ -282,6 +306,9 @@ class RealtimeClient:
             self._recorded[1].append(event)
         try:
             await asyncio.wait_for(self.ws.send(json.dumps(event)), timeout=self.timeout)
+        except asyncio.TimeoutError:
+            raise OperationTimeout(f"Sending {event.get('type')} took over {self.timeout:.0f} s: the server is not "
+                                   f"reading; close this client and connect a new one.") from None
         except ConnectionClosed as exc:
             raise ProtocolError(f"The Realtime connection is closed ({exc.rcvd.code if exc.rcvd else 'no close frame'}); "
                                 f"reconnect with a new client.") from None
@@ -461,7 +488,7 @@ class RealtimeClient:
         except ConnectionClosed:
             pass
         except Exception as exc:  # a bug in a handler must not vanish silently
-            self._pending_error = ServerErrorEvent(f"The receive loop stopped: {type(exc).__name__}: {exc}")
+            self._pending_error = ServerErrorEvent(f"The receive loop stopped: {type(exc).__name__}: {self._scrub(str(exc))}")
         finally:
             for queue in self._subscribers:
                 queue.put_nowait(None)
@@ -600,7 +627,8 @@ class RealtimeClient:
 
     def _on_error(self, event: dict) -> None:
         err = event.get("error") or {}
-        exc = ServerErrorEvent(f"Realtime server error ({err.get('code') or err.get('type')}): {err.get('message')}",
+        said = self._scrub(str(err.get("message")))  # servers echo keys ("Incorrect API key provided: ...")
+        exc = ServerErrorEvent(f"Realtime server error ({err.get('code') or err.get('type')}): {said}",
                                code=err.get("code"), event_id=err.get("event_id"))
         self.errors.append(exc)
         self.trace.local("error", code=err.get("code"))

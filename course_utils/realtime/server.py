@@ -15,7 +15,8 @@ user said. *How* it says it follows the protocol:
   function calls, ``response.done`` with a ``usage`` block computed with the course's token rules;
 * ``response.cancel`` and VAD interruption -> ``response.done`` with status ``cancelled``;
 * bad input -> an ``error`` event (``invalid_request_error``, the offending ``event_id``); the
-  connection stays open.
+  connection stays open. (A bug of the server itself on some event -> an ``error`` of type
+  ``server_error``; the session goes on.) The uncommitted input buffer is capped (``max_buffer_bytes``).
 
     async with LocalRealtimeServer(fixture="short_qa", speed=4) as server:
         print(server.url)        # ws://127.0.0.1:PORT/v1/realtime
@@ -46,7 +47,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
-from ..errors import CourseError
+from ..errors import AudioFormatError, CourseError
 from ..voice.audio import (SAMPLE_RATE, alaw_decode, alaw_encode, b64encode_pcm, resample, ulaw_decode,
                            ulaw_encode)
 from ..voice.vad import EnergyVAD
@@ -96,10 +97,17 @@ class ClientError(Exception):
         self.code, self.message, self.param = code, message, param
 
 
+#: Containers of the session whose ``null`` in an update means "leave as is" (not "remove").
+_CONTAINERS = ("audio", "input", "output", "format")
+
+
 def _merge(base: dict, update: dict) -> dict:
-    """Deep-merge a session update: dicts merge, everything else (lists, None) replaces."""
+    """Deep-merge a session update: dicts merge, everything else (lists, None) replaces, except that a
+    ``null`` container (audio, input, output, format) leaves the current one as it is."""
     out = dict(base)
     for key, value in update.items():
+        if value is None and key in _CONTAINERS and isinstance(out.get(key), dict):
+            continue
         if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in ("turn_detection", "format"):
             out[key] = _merge(out[key], value)
         else:
@@ -224,8 +232,9 @@ class RealtimeSession:
         async with self.send_lock:
             await self.ws.send(text)
 
-    async def error(self, code: str, message: str, param: str | None = None, client_event_id: str | None = None) -> None:
-        await self.emit({"type": "error", "error": {"type": "invalid_request_error", "code": code, "message": message,
+    async def error(self, code: str, message: str, param: str | None = None, client_event_id: str | None = None,
+                    kind: str = "invalid_request_error") -> None:
+        await self.emit({"type": "error", "error": {"type": kind, "code": code, "message": message,
                                                     "param": param, "event_id": client_event_id}})
 
     # -- main loop ---------------------------------------------------------------------------------
@@ -247,9 +256,17 @@ class RealtimeSession:
             return
         try:
             event = json.loads(message)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             await self.error("invalid_json", f"We could not parse the JSON body of your request ({exc.msg} at "
                                              f"position {exc.pos}); send one JSON object per message.")
+            return
+        except ValueError as exc:  # e.g. an integer longer than Python's 4,300-digit limit
+            await self.error("invalid_json", f"We could not parse the JSON body of your request ({exc}); send one "
+                                             f"JSON object per message.")
+            return
+        except RecursionError:
+            await self.error("invalid_json", "We could not parse the JSON body of your request: it is nested too "
+                                             "deeply; send one flat JSON object per message.")
             return
         client_event_id = event.get("event_id") if isinstance(event, dict) and isinstance(event.get("event_id"), str) else None
         if self.server.keep_events:
@@ -260,19 +277,34 @@ class RealtimeSession:
             await handler(event)
         except ClientError as exc:
             await self.error(exc.code, exc.message, exc.param, client_event_id)
+        except (ConnectionClosed, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # a bug of ours must not end the learner's session: say so, keep serving
+            await self.error("server_error", f"The local server failed on this event ({type(exc).__name__}: {exc}); "
+                                             f"the session goes on. Please report it.", None, client_event_id,
+                             kind="server_error")
 
     # -- session -------------------------------------------------------------------------------------
     def _configure_vad(self) -> None:
-        td = self.session["audio"]["input"].get("turn_detection")
-        if not td:
-            self.vad = None
+        self.vad = self._make_vad(self.session)
+        if self.vad is None:
             return
-        silence = td.get("silence_duration_ms") if td["type"] == "server_vad" else SEMANTIC_SILENCE_MS[td.get("eagerness") or "auto"]
-        self.vad = EnergyVAD(threshold=td.get("threshold") if td.get("threshold") is not None else 0.5,
-                             prefix_padding_ms=td.get("prefix_padding_ms") if td.get("prefix_padding_ms") is not None else 300,
-                             silence_duration_ms=silence or 500)
         self._vad_offset_ms = self.stream_ms  # VAD positions restart here
         self.vad_item_id = None
+
+    @staticmethod
+    def _make_vad(session: dict) -> EnergyVAD | None:
+        """The VAD a session asks for; a value the API would refuse (threshold outside 0..1, ...) is a ClientError."""
+        td = session["audio"]["input"].get("turn_detection")
+        if not td:
+            return None
+        silence = td.get("silence_duration_ms") if td["type"] == "server_vad" else SEMANTIC_SILENCE_MS[td.get("eagerness") or "auto"]
+        try:
+            return EnergyVAD(threshold=td.get("threshold") if td.get("threshold") is not None else 0.5,
+                             prefix_padding_ms=td.get("prefix_padding_ms") if td.get("prefix_padding_ms") is not None
+                             else 300, silence_duration_ms=silence or 500)
+        except (AudioFormatError, ValueError, OverflowError) as exc:
+            raise ClientError("invalid_value", f"Invalid turn_detection: {exc}", "session.audio.input.turn_detection") from None
 
     async def on_session_update(self, event: dict) -> None:
         update = event["session"]
@@ -303,6 +335,8 @@ class RealtimeSession:
             fmt = new["audio"][direction].get("format") or {}
             if fmt.get("type") in (None, "audio/pcm"):
                 new["audio"][direction]["format"] = {"type": "audio/pcm", "rate": SAMPLE_RATE}
+        if td != "unset":
+            self._make_vad(new)  # refuse a bad VAD setting before the session changes
         self.session = new
         if td != "unset":
             self._configure_vad()
@@ -421,8 +455,9 @@ class RealtimeSession:
         if data.get("id") and any(i.id == data["id"] for i in self.items):
             raise ClientError("item_already_exists", f"Item with id '{data['id']}' already exists.", "item.id")
         data.setdefault("id", self._id("item"))
-        data.setdefault("object", "realtime.item")
-        data["status"] = "completed"
+        if data["type"] in ("message", "function_call", "function_call_output"):  # MCP items declare neither
+            data.setdefault("object", "realtime.item")
+            data["status"] = "completed"
         audio = b""
         for part in data.get("content") or []:
             if part.get("type") == "input_audio" and part.get("audio"):

@@ -2,7 +2,7 @@
 
 Stand-ins subclass nothing: they create a :class:`LocalHTTPServer`, add routes, and start it. The
 server runs in a daemon thread, so both sync and async SDK clients in the kernel can call it.
-Every request is logged (method, path, headers scrubbed) so tests can check what the client sent.
+Every request is logged (method, path, query and headers scrubbed) so tests can check what the client sent.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from ..secrets import scrub_headers
+from ..secrets import scrub, scrub_headers, scrub_query
 
 
 @dataclass
@@ -56,7 +56,7 @@ class LocalHTTPServer:
     def __init__(self, name: str = "standin", host: str = "127.0.0.1", port: int = 0):
         self.name = name
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
-        self.requests: list[Request] = []  # log, headers scrubbed
+        self.requests: list[Request] = []  # log: path, query and headers scrubbed, no body
         self._host, self._port = host, port
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -99,7 +99,8 @@ class LocalHTTPServer:
                 body = self.rfile.read(length) if length else b""
                 query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
                 req = Request(self.command, parts.path, query, dict(self.headers.items()), body)
-                server.requests.append(Request(req.method, req.path, req.query, scrub_headers(req.headers), b""))
+                server.requests.append(Request(req.method, scrub(req.path), scrub_query(req.query),
+                                               scrub_headers(req.headers), b""))
                 try:
                     resp = server._dispatch(req)
                 except Exception as exc:  # a stand-in bug must still answer, never hang the client

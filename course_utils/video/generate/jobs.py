@@ -329,9 +329,16 @@ def _progress_bar(label: str, enabled: bool, time_scale: float):
                 mininterval=every, maxinterval=max(every, 10.0), bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
 
 
+def _scrubbed(text: str) -> str:
+    """Provider words, with every key form and every configured key value removed."""
+    from ...secrets import scrub
+
+    return scrub(" ".join(str(text).split()), get_config().secrets())
+
+
 def _job_failed(adapter: VideoAdapter, spec: ModelSpec, status: JobStatus, job_id: str) -> JobFailed:
     kind = status.state if status.state in ADVICE else "failed"
-    said = status.message or "(no message)"
+    said = _scrubbed(status.message) if status.message else "(no message)"
     code = f" [{status.code}]" if status.code else ""
     err = JobFailed(f"{adapter.label} {spec.model} {kind} job {job_id}{code}: \u201c{said}\u201d. "
                     f"What to do: {ADVICE[kind]}.", provider=adapter.provider, provider_message=said)
@@ -341,9 +348,7 @@ def _job_failed(adapter: VideoAdapter, spec: ModelSpec, status: JobStatus, job_i
 
 
 def _call_failed(adapter: VideoAdapter, spec: ModelSpec, exc: Exception) -> JobFailed:
-    from ...secrets import scrub
-
-    said = scrub(" ".join(str(exc).split()))[:300] or type(exc).__name__
+    said = _scrubbed(str(exc))[:300] or type(exc).__name__
     status = getattr(exc, "status_code", None) or getattr(exc, "code", None)
     if status in (401, 403):
         todo = f"check the {adapter.provider} key (setup() says which variable) and that it may use {spec.model}"
@@ -359,18 +364,24 @@ def _call_failed(adapter: VideoAdapter, spec: ModelSpec, exc: Exception) -> JobF
 
 
 def _call(fn: Callable[[], Any], clock: _Clock, deadline: float, events: list[JobEvent], max_wait: float,
-          attempt_wait: list[float]) -> Any:
-    """Call ``fn``; on 429 wait Retry-After (or the current backoff) and call again, until the deadline."""
+          attempt_wait: list[float], max_rate_limited: int = 8) -> Any:
+    """Call ``fn``; on 429 wait Retry-After (or the current backoff) and call again, until the deadline or
+    ``max_rate_limited`` 429s in a row (a 429 storm: stop asking, say so)."""
+    limited = 0
     while True:
         try:
             return fn()
         except RateLimited as rl:
+            limited += 1
+            if limited > max_rate_limited:
+                raise OperationTimeout(f"rate limited (HTTP 429) {limited} times in a row; gave up after "
+                                       f"{clock.now():.0f} s. Try again later, or raise max_rate_limited.") from None
             wait = rl.retry_after if rl.retry_after is not None else attempt_wait[0]
             attempt_wait[0] = min(attempt_wait[0] * 2, max_wait)
             left = deadline - clock.now()
             if wait >= left:
                 raise OperationTimeout(f"rate limited (HTTP 429, Retry-After {wait:g} s) with only {max(left, 0):.0f} s "
-                                       f"left before the {deadline:.0f} s timeout; try again later or raise timeout_s.") from rl
+                                       f"left before the {deadline:.0f} s timeout; try again later or raise timeout_s.") from None
             why = "Retry-After" if rl.retry_after is not None else "backoff"
             events.append(JobEvent(clock.now(), "rate limited", None, f"HTTP 429; waiting {wait:g} s ({why})"))
             clock.sleep(wait)
@@ -378,13 +389,16 @@ def _call(fn: Callable[[], Any], clock: _Clock, deadline: float, events: list[Jo
 
 def run_job(adapter: VideoAdapter, request: VideoRequest, model: str | None = None, *,
             timeout_s: float = 900.0, poll_s: float = 5.0, max_poll_s: float = 30.0, backoff: float = 1.5,
-            progress: bool = True, show: bool = False, out_dir: str | Path | None = None,
+            max_rate_limited: int = 8, progress: bool = True, show: bool = False, out_dir: str | Path | None = None,
             ledger: Ledger | None = None, what: str | None = None) -> VideoResult:
     """Run one video job end to end and return the clip (see the module docstring for the steps).
 
     ``timeout_s``, ``poll_s`` and ``max_poll_s`` are provider (simulated) seconds: in replay they are
     scaled like the stand-in's clock. Polls start every ``poll_s`` and back off by ``backoff`` up to
-    ``max_poll_s``; a 429 waits what ``Retry-After`` says. ``ledger`` defaults to ``setup()``'s.
+    ``max_poll_s``; a 429 waits what ``Retry-After`` says, and more than ``max_rate_limited`` 429s in a row
+    give up with :class:`OperationTimeout`. ``ledger`` defaults to ``setup()``'s. The clip is written under a
+    temporary name, checked (a readable MP4) and only then renamed, so a download cut short never leaves a
+    file that looks complete.
     """
     spec = adapter.spec(model)
     adapter.check(request, spec)
@@ -399,7 +413,8 @@ def run_job(adapter: VideoAdapter, request: VideoRequest, model: str | None = No
     handle = None
     try:
         try:
-            handle = _call(lambda: adapter.submit(request, spec), clock, timeout_s, events, max_poll_s, backoff_wait)
+            handle = _call(lambda: adapter.submit(request, spec), clock, timeout_s, events, max_poll_s, backoff_wait,
+                           max_rate_limited)
         except JobRejected as rej:  # refused or rejected at submit time: nothing to poll
             job_id = "(not accepted)"
             status = JobStatus(rej.state, message=rej.message, code=rej.code)
@@ -411,7 +426,8 @@ def run_job(adapter: VideoAdapter, request: VideoRequest, model: str | None = No
         interval = poll_s
         last_state = None
         while handle is not None:
-            status = _call(lambda: adapter.poll(handle), clock, timeout_s, events, max_poll_s, backoff_wait)
+            status = _call(lambda: adapter.poll(handle), clock, timeout_s, events, max_poll_s, backoff_wait,
+                           max_rate_limited)
             if status.state != last_state or (status.progress is not None and events and status.progress != events[-1].progress):
                 events.append(JobEvent(clock.now(), status.state, status.progress))
                 last_state = status.state
@@ -443,7 +459,7 @@ def run_job(adapter: VideoAdapter, request: VideoRequest, model: str | None = No
         if entry.status == "reserved":
             entry.cancel(f"{type(exc).__name__} before the job finished")
         bar.close()
-        raise _call_failed(adapter, spec, exc) from exc
+        raise _call_failed(adapter, spec, exc) from None  # the SDK's own exception text may carry a key
     bar.close()
     if status.state != "succeeded":
         charged = status.actual_usd
@@ -453,19 +469,56 @@ def run_job(adapter: VideoAdapter, request: VideoRequest, model: str | None = No
             entry.cancel(f"{status.state}: {status.message}")
         _record(adapter, spec, request, events, status, job_id)
         raise _job_failed(adapter, spec, status, job_id)
-    data = adapter.download(status)
     actual = status.actual_usd if status.actual_usd is not None else estimate.total_usd
     entry.settle(actual, job_id=job_id, source="provider usage" if status.actual_usd is not None else "estimate")
     folder = Path(out_dir) if out_dir else Path(tempfile.gettempdir()) / "course_videogen"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{adapter.provider}-{_safe(job_id)}.mp4"
-    path.write_bytes(data)
+    try:
+        data = adapter.download(status)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # the job is done (and billed): say so, keep nothing half-written
+        raise _download_failed(adapter, spec, status, job_id, f"{type(exc).__name__}: {_scrubbed(str(exc))[:200]}") from None
+    seconds = _save_clip(path, data)
+    if seconds is None:
+        raise _download_failed(adapter, spec, status, job_id,
+                               f"the {len(data):,} bytes received are not a readable MP4 (cut short?)")
     _record(adapter, spec, request, events, status, job_id)
     result = VideoResult(adapter.provider, adapter.label, spec.model, request, job_id, path, estimate.total_usd,
-                         actual, events, adapter.time_scale, _clip_seconds(path), entry, status.raw)
+                         actual, events, adapter.time_scale, seconds, entry, status.raw)
     if show:
         result.show()
     return result
+
+
+def _download_failed(adapter: VideoAdapter, spec: ModelSpec, status: JobStatus, job_id: str, why: str) -> JobFailed:
+    err = JobFailed(f"{adapter.label} {spec.model} job {job_id} succeeded, but its clip could not be downloaded whole ({why}); "
+                    f"nothing was saved. What to do: download it again soon from err.video_url (provider links expire, "
+                    f"often within a day), or run the job again (it was billed).", provider=adapter.provider,
+                    provider_message=why)
+    err.state = "download failed"  # type: ignore[attr-defined]
+    err.code = None  # type: ignore[attr-defined]
+    err.video_url = status.video_url  # type: ignore[attr-defined]
+    return err
+
+
+def _save_clip(path: Path, data: bytes) -> float | None:
+    """Write the clip under a temporary name, check it is a readable MP4, then rename it into place.
+
+    Returns its length in seconds; returns None (and leaves nothing behind) if it is not readable, so a
+    download cut short never sits at ``path`` looking complete."""
+    part = path.with_name(path.name + ".part")
+    try:
+        with open(part, "wb") as f:
+            f.write(data)
+        seconds = _clip_seconds(part)
+        if seconds is None:
+            return None
+        part.replace(path)
+        return seconds
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _clip_seconds(path: Path) -> float | None:

@@ -1,0 +1,156 @@
+"""Issue 8's "each protection has a test that fails when it is removed", checked mechanically.
+
+Copies the repo to a temporary folder, then for each protection: removes it (one exact source edit),
+runs the test that guards it, expects that test to FAIL, and restores the file. The working tree is
+never touched. Prints one line per protection and exits non-zero if any removal went unnoticed.
+
+    python scripts/check_reliability_protections.py            # all (~2 minutes)
+    python scripts/check_reliability_protections.py "429" jobs  # only those whose name contains a word
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ROOT = Path(tempfile.mkdtemp(prefix="protections-")) / "repo"
+F = "tests/test_reliability_fuzz.py"
+C = "tests/test_reliability_client_faults.py"
+V = "tests/test_reliability_video_faults.py"
+S = "tests/test_reliability_secrets.py"
+B = "tests/test_reliability_budget.py"
+SRV = "course_utils/realtime/server.py"
+CLI = "course_utils/realtime/client.py"
+JOBS = "course_utils/video/generate/jobs.py"
+
+MUTATIONS = [
+    ("server: null session containers kept", SRV,
+     "        if value is None and key in _CONTAINERS and isinstance(out.get(key), dict):\n            continue\n", "",
+     [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
+    ("server: bad VAD settings refused before the session changes", SRV,
+     "        except (AudioFormatError, ValueError, OverflowError) as exc:\n            raise ClientError(",
+     "        except ZeroDivisionError as exc:\n            raise ClientError(",
+     [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
+    ("server: RecursionError from json.loads caught", SRV,
+     "        except RecursionError:\n            await self.error(\"invalid_json\", \"We could not parse the JSON body of your request: it is nested too \"",
+     "        except ZeroDivisionError:\n            await self.error(\"invalid_json\", \"We could not parse the JSON body of your request: it is nested too \"",
+     [F + "::test_realtime_malformed_frames_corpus"]),
+    ("server: ValueError without .msg (huge ints) caught", SRV,
+     "        except ValueError as exc:  # e.g. an integer longer", "        except ZeroDivisionError as exc:  # e.g. an integer longer",
+     [F + "::test_realtime_malformed_frames_corpus"]),
+    ("server: safety net for handler bugs", SRV,
+     "        except Exception as exc:  # a bug of ours must not end", "        except ZeroDivisionError as exc:  # a bug of ours must not end",
+     [F + "::test_a_bug_in_a_handler_becomes_a_server_error_event_and_the_session_goes_on"]),
+    ("server: input buffer cap", SRV,
+     "        if len(self.buffer) + len(pcm) > self.server.max_buffer_bytes:", "        if False:",
+     [F + "::test_realtime_append_floods_stay_capped"]),
+    ("server: unknown fields refused (error event for a bad event)", SRV,
+     "    extras = _extras(model)\n    if extras:", "    extras = _extras(model)\n    if False:",
+     [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
+    ("server: emits only SDK-valid events (inject an undeclared field)", SRV,
+     "        text = json.dumps({\"event_id\": self._id(\"event\"), **event})",
+     "        text = json.dumps({\"event_id\": self._id(\"event\"), **event, **({\"extra\": 1} if event[\"type\"] == \"input_audio_buffer.cleared\" else {})})",
+     [F + "::test_realtime_random_and_malformed_events"]),
+    ("server: conversation.item.added for MCP items stays schema-valid", SRV,
+     "        if data[\"type\"] in (\"message\", \"function_call\", \"function_call_output\"):  # MCP items declare neither",
+     "        if True:",
+     [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
+    ("client: cleanup when session.created never comes", CLI,
+     "            self._cancel_entry(\"no session.created\")\n            await self._release()\n            raise",
+     "            raise",
+     [C + "::test_a_fault_is_a_clear_error_in_bounded_time_and_the_next_session_is_fresh[server never sends session.created]"]),
+    ("client: send timeout becomes OperationTimeout", CLI,
+     "        except asyncio.TimeoutError:\n            raise OperationTimeout(f\"Sending", "        except ZeroDivisionError:\n            raise OperationTimeout(f\"Sending",
+     [C + "::test_a_fault_is_a_clear_error_in_bounded_time_and_the_next_session_is_fresh[server stops reading (client sends back up)]"]),
+    ("client: close aborts a stalled socket", CLI,
+     "                self.ws.transport.abort()  # the closing", "                pass  # the closing",
+     [C + "::test_a_fault_is_a_clear_error_in_bounded_time_and_the_next_session_is_fresh[server stops reading (client sends back up)]"]),
+    ("client: close waits at most the client's timeout", CLI,
+     "        bound = min(5.0, self.timeout)", "        bound = 5.0",
+     [C + "::test_a_fault_is_a_clear_error_in_bounded_time_and_the_next_session_is_fresh[server stops reading (client sends back up)]"]),
+    ("client: no silent reconnect of a used client", CLI,
+     "        if self.ws is not None:\n            raise CourseError(\"This RealtimeClient already connected once", "        if False:\n            raise CourseError(\"This RealtimeClient already connected once",
+     [C + "::test_a_used_client_cannot_silently_reconnect_into_a_broken_state"]),
+    ("client: its own timeout on waits (stall mid-response)", CLI,
+     "            remaining = deadline - loop.time()\n            if remaining <= 0:", "            remaining = 3600.0\n            if remaining <= 0:",
+     [C + "::test_a_fault_is_a_clear_error_in_bounded_time_and_the_next_session_is_fresh[server stalls mid-response]"]),
+    ("jobs: 429 retry budget", JOBS,
+     "            if limited > max_rate_limited:", "            if False:",
+     [V + "::test_a_429_storm_while_polling_gives_up_after_the_retry_budget"]),
+    ("jobs: download errors become JobFailed", JOBS,
+     "    try:\n        data = adapter.download(status)\n    except (KeyboardInterrupt, SystemExit):\n        raise\n    except Exception as exc:",
+     "    try:\n        data = adapter.download(status)\n    except (KeyboardInterrupt, SystemExit):\n        raise\n    except ZeroDivisionError as exc:",
+     [V + "::test_a_download_cut_short_is_a_clear_error_and_leaves_no_file"]),
+    ("jobs: clip checked before it is kept", JOBS,
+     "        if seconds is None:\n            return None\n        part.replace(path)", "        part.replace(path)",
+     [V + "::test_a_download_cut_short_is_a_clear_error_and_leaves_no_file[lying_length]"]),
+    ("jobs: temporary name, renamed when whole", JOBS,
+     "    part = path.with_name(path.name + \".part\")", "    part = path",
+     [V + "::test_the_clip_only_appears_at_its_path_once_it_is_whole"]),
+    ("jobs: provider message of a failed job scrubbed", JOBS,
+     "    said = _scrubbed(status.message) if status.message else \"(no message)\"", "    said = status.message or \"(no message)\"",
+     [S + "::test_video_job_record_mode_scrubs_prompt_and_provider_words"]),
+    ("jobs: no chained SDK exception in the traceback", JOBS,
+     "        raise _call_failed(adapter, spec, exc) from None", "        raise _call_failed(adapter, spec, exc) from exc",
+     [S + "::test_job_failed_from_a_provider_error_that_echoes_the_key"]),
+    ("jobs: configured key values scrubbed (not only key shapes)", JOBS,
+     "    return scrub(\" \".join(str(text).split()), get_config().secrets())", "    return scrub(\" \".join(str(text).split()))",
+     [S + "::test_job_failed_never_shows_a_key_without_a_known_prefix"]),
+    ("client: server error messages scrubbed", CLI,
+     "        said = self._scrub(str(err.get(\"message\")))", "        said = str(err.get(\"message\"))",
+     [S + "::test_realtime_server_error_event_that_echoes_the_key"]),
+    ("client: handshake refusal body scrubbed", CLI,
+     "            body = self._scrub(exc.response.body.decode(errors=\"replace\"))[:200]", "            body = exc.response.body.decode(errors=\"replace\")[:200]",
+     [S + "::test_realtime_handshake_refusal_that_echoes_the_key"]),
+    ("http stand-in: query and path scrubbed in the log", "course_utils/standins/http.py",
+     "Request(req.method, scrub(req.path), scrub_query(req.query),", "Request(req.method, req.path, req.query,",
+     [S + "::test_http_standin_log_scrubs_headers_query_and_path"]),
+    ("fixtures: save_fixture scrubs text (realtime recorder)", "course_utils/fixtures.py",
+     "            target.write_text(scrub(content, secrets))", "            target.write_text(content)",
+     [S + "::test_realtime_record_mode_scrubs_every_key_form"]),
+    ("fixtures: save_fixture scrubs the manifest (HTTP recorder)", "course_utils/fixtures.py",
+     "(folder / \"manifest.json\").write_text(scrub(json.dumps(manifest, indent=2, ensure_ascii=False), secrets) + \"\\n\")",
+     "(folder / \"manifest.json\").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + \"\\n\")",
+     [S + "::test_gemini_http_recorder_scrubs_every_key_form"]),
+    ("config: repr masks keys", "course_utils/config.py",
+     "        keys = {p: mask(_read_secret(PROVIDER_KEYS[p][0])) for p in PROVIDER_KEYS}", "        keys = {p: _read_secret(PROVIDER_KEYS[p][0]) for p in PROVIDER_KEYS}",
+     [S + "::test_config_ledger_client_and_adapter_reprs"]),
+] + [
+    (f"ledger: reservations count against the budget ({t})", "course_utils/ledger.py",
+     "        return self.budget_usd - self.spent_usd - self.reserved_usd", "        return self.budget_usd - self.spent_usd",
+     [B + "::" + t])
+    for t in ("test_concurrent_realtime_sessions_cannot_jointly_overspend",
+              "test_concurrent_video_jobs_in_threads_cannot_jointly_overspend",
+              "test_realtime_sessions_and_video_jobs_share_one_budget")
+]
+
+only = sys.argv[1:]
+results = []
+shutil.copytree(REPO, ROOT, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info"))
+for name, rel, old, new, tests in MUTATIONS:
+    if only and not any(o in name for o in only):
+        continue
+    path = ROOT / rel
+    original = path.read_text()
+    assert original.count(old) == 1, (name, original.count(old))
+    try:
+        path.write_text(original.replace(old, new))
+        t0 = time.time()
+        proc = subprocess.run([sys.executable, "-m", "pytest", *tests, "-q", "-x", "-p", "no:cacheprovider",
+                               "-o", "addopts=", "--timeout=120"],
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              capture_output=True, text=True, timeout=600)
+        failed = proc.returncode != 0
+        results.append((name, "test fails: load-bearing" if failed else "STILL PASSES: not guarded"))
+        print(f"{results[-1][1]:26} {name}  ({time.time() - t0:.0f} s)", flush=True)
+    finally:
+        path.write_text(original)
+shutil.rmtree(ROOT.parent, ignore_errors=True)
+unguarded = [name for name, verdict in results if verdict.startswith("STILL")]
+print(f"\n{len(results) - len(unguarded)} of {len(results)} protections are load-bearing.")
+sys.exit(1 if unguarded else 0)
