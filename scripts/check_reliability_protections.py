@@ -25,6 +25,7 @@ V = "tests/test_reliability_video_faults.py"
 S = "tests/test_reliability_secrets.py"
 B = "tests/test_reliability_budget.py"
 SRV = "course_utils/realtime/server.py"
+WS = "course_utils/standins/ws.py"
 CLI = "course_utils/realtime/client.py"
 JOBS = "course_utils/video/generate/jobs.py"
 
@@ -36,13 +37,12 @@ MUTATIONS = [
      "        except (AudioFormatError, ValueError, OverflowError) as exc:\n            raise ClientError(",
      "        except ZeroDivisionError as exc:\n            raise ClientError(",
      [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
-    ("server: RecursionError from json.loads caught", SRV,
-     "        except RecursionError:\n            await self.error(\"invalid_json\", \"We could not parse the JSON body of your request: it is nested too \"",
-     "        except ZeroDivisionError:\n            await self.error(\"invalid_json\", \"We could not parse the JSON body of your request: it is nested too \"",
-     [F + "::test_realtime_malformed_frames_corpus"]),
-    ("server: ValueError without .msg (huge ints) caught", SRV,
-     "        except ValueError as exc:  # e.g. an integer longer", "        except ZeroDivisionError as exc:  # e.g. an integer longer",
-     [F + "::test_realtime_malformed_frames_corpus"]),
+    ("servers: RecursionError from json.loads caught (standins.ws.parse_json_frame)", WS,
+     "    except RecursionError:\n        raise BadFrame(", "    except ZeroDivisionError:\n        raise BadFrame(",
+     [F + "::test_realtime_malformed_frames_corpus", F + "::test_live_json_it_cannot_parse_gets_an_error"]),
+    ("servers: ValueError without .msg (huge ints) caught (standins.ws.parse_json_frame)", WS,
+     "    except ValueError as exc:  # e.g. an integer longer", "    except ZeroDivisionError as exc:  # e.g. an integer longer",
+     [F + "::test_realtime_malformed_frames_corpus", F + "::test_live_json_it_cannot_parse_gets_an_error"]),
     ("server: safety net for handler bugs", SRV,
      "        except Exception as exc:  # a bug of ours must not end", "        except ZeroDivisionError as exc:  # a bug of ours must not end",
      [F + "::test_a_bug_in_a_handler_becomes_a_server_error_event_and_the_session_goes_on"]),

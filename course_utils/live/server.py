@@ -51,7 +51,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..standins.ws import LocalWebSocketServer
+from ..standins.ws import BadFrame, LocalWebSocketServer, parse_json_frame
 from ..errors import CourseError
 from .conversation import Conversation, load_conversation
 from .engine import EngineSettings, Reply, TurnEngine
@@ -148,12 +148,11 @@ class LiveSession(TurnEngine):
                     await self.handle(message)
                 except LiveError as err:
                     cid = None
-                    if isinstance(message, str):
-                        try:
-                            data = json.loads(message)
-                            cid = data.get("event_id") if isinstance(data, dict) else None
-                        except ValueError:
-                            pass
+                    try:
+                        data = parse_json_frame(message)
+                        cid = data.get("event_id") if isinstance(data, dict) else None
+                    except BadFrame:
+                        pass
                     await self.error(err, cid if isinstance(cid, str) else None)
                 if self.state == "closed":
                     break
@@ -165,13 +164,10 @@ class LiveSession(TurnEngine):
                 self.log.closed_reason = "connection_lost"
 
     async def handle(self, message: str | bytes) -> None:
-        if isinstance(message, bytes):
-            raise LiveError("invalid_json", "Binary frames are not accepted: send each event as a JSON text frame.")
         try:
-            data = json.loads(message)
-        except ValueError as exc:
-            raise LiveError("invalid_json", f"The server could not parse the event as JSON ({exc.msg} at "
-                                            f"character {exc.pos}).") from None
+            data = parse_json_frame(message)
+        except BadFrame as exc:
+            raise LiveError("invalid_json", str(exc)) from None
         if not isinstance(data, dict):
             raise LiveError("invalid_json", "An event must be a JSON object with a 'type'.")
         etype = data.get("type")

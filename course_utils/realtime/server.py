@@ -42,12 +42,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pydantic
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
 from ..errors import AudioFormatError, CourseError
+from ..standins.ws import BadFrame, LocalWebSocketServer, parse_json_frame
 from ..voice.audio import (SAMPLE_RATE, alaw_decode, alaw_encode, b64encode_pcm, resample, ulaw_decode,
                            ulaw_encode)
 from ..voice.vad import EnergyVAD
@@ -251,22 +252,10 @@ class RealtimeSession:
                 self.active.task.cancel()
 
     async def handle_message(self, message: str | bytes) -> None:
-        if isinstance(message, bytes):
-            await self.error("invalid_json", "Binary frames are not accepted: send events as JSON text.")
-            return
         try:
-            event = json.loads(message)
-        except json.JSONDecodeError as exc:
-            await self.error("invalid_json", f"We could not parse the JSON body of your request ({exc.msg} at "
-                                             f"position {exc.pos}); send one JSON object per message.")
-            return
-        except ValueError as exc:  # e.g. an integer longer than Python's 4,300-digit limit
-            await self.error("invalid_json", f"We could not parse the JSON body of your request ({exc}); send one "
-                                             f"JSON object per message.")
-            return
-        except RecursionError:
-            await self.error("invalid_json", "We could not parse the JSON body of your request: it is nested too "
-                                             "deeply; send one flat JSON object per message.")
+            event = parse_json_frame(message)
+        except BadFrame as exc:
+            await self.error("invalid_json", str(exc))
             return
         client_event_id = event.get("event_id") if isinstance(event, dict) and isinstance(event.get("event_id"), str) else None
         if self.server.keep_events:
@@ -769,7 +758,7 @@ class _BudgetReached(Exception):
 
 
 # -- the server ------------------------------------------------------------------------------------------
-class LocalRealtimeServer:
+class LocalRealtimeServer(LocalWebSocketServer):
     """A Realtime-compatible WebSocket server on 127.0.0.1 replaying a conversation fixture.
 
     ``speed`` paces audio at ``speed`` x real time (and shortens the fixture's latency likewise).
@@ -788,7 +777,8 @@ class LocalRealtimeServer:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise CourseError("The local Realtime server listens on loopback only (127.0.0.1).")
         self.conversation = fixture if isinstance(fixture, ConversationFixture) else load_conversation(fixture)
-        self.speed, self.host, self.port, self.chunk_ms = float(speed), host, port, chunk_ms
+        super().__init__(host, port)
+        self.speed, self.chunk_ms = float(speed), chunk_ms
         self.max_append_bytes, self.max_buffer_bytes = max_append_bytes, max_buffer_bytes
         self.keep_events, self.require_auth = keep_events, require_auth
         self.lead_ms = max(0.0, float(lead_ms))
@@ -797,7 +787,6 @@ class LocalRealtimeServer:
         self.sessions: list[RealtimeSession] = []
         self.connections = 0
         self.name_tag = ""
-        self._server = None
 
     @property
     def url(self) -> str:
@@ -815,7 +804,7 @@ class LocalRealtimeServer:
         return Response(status.value, status.phrase, Headers([("Content-Type", "application/json"),
                                                               ("Content-Length", str(len(body)))]), body)
 
-    def _process_request(self, connection: ServerConnection, request):
+    def _check_request(self, connection: ServerConnection, request):
         parts = urlsplit(request.path)
         if parts.path.rstrip("/") != "/v1/realtime":
             return self._reject(HTTPStatus.NOT_FOUND, "not_found", f"No endpoint at {parts.path}; use /v1/realtime?model=...")
@@ -840,30 +829,17 @@ class LocalRealtimeServer:
         self.sessions.append(session)
         await session.run()
 
+    def _serve_options(self) -> dict:
+        # a frame may carry the largest append we accept (base64) plus the event around it
+        return {"max_size": int(self.max_append_bytes * 4 / 3) + 1024 * 1024, "compression": None}
+
     async def start(self) -> "LocalRealtimeServer":
-        limit = int(self.max_append_bytes * 4 / 3) + 1024 * 1024
-        self._server = await serve(self._handler, self.host, self.port, process_request=self._process_request,
-                                   max_size=limit, compression=None)
-        self.port = self._server.sockets[0].getsockname()[1]
+        await super().start()
+        self.port = self.bound_port  # url stays printable after stop()
         return self
 
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            try:
-                await asyncio.wait_for(self._server.wait_closed(), timeout=5)
-            except asyncio.TimeoutError:
-                pass
-            self._server = None
-
-    async def __aenter__(self) -> "LocalRealtimeServer":
-        return await self.start()
-
-    async def __aexit__(self, *exc) -> None:
-        await self.stop()
-
     def __repr__(self) -> str:
-        state = "running" if self._server else "stopped"
+        state = "running" if self.running else "stopped"
         return f"LocalRealtimeServer(fixture={self.conversation.name!r}, speed={self.speed:g}, {state})"
 
 

@@ -7,6 +7,7 @@ compression) and ``_close_sessions`` (end open sessions cleanly before the socke
 from __future__ import annotations
 
 import asyncio
+import json
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
@@ -49,8 +50,8 @@ class LocalWebSocketServer:
         return self._server is not None
 
     async def start(self):
-        self._server = await serve(self._handler, self.host, self.port, process_request=self._check_request,
-                                   max_size=None, **self._serve_options())
+        options = {"max_size": None, **self._serve_options()}
+        self._server = await serve(self._handler, self.host, self.port, process_request=self._check_request, **options)
         return self
 
     async def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
@@ -73,3 +74,27 @@ class LocalWebSocketServer:
 
     async def __aexit__(self, *exc) -> None:
         await self.stop()
+
+
+class BadFrame(ValueError):
+    """A client frame that is not a JSON text frame; the message is the sentence for the error event."""
+
+
+def parse_json_frame(message: str | bytes):
+    """Parse one client frame as JSON, or raise :class:`BadFrame` saying what is wrong with it.
+
+    Covers what ``json.loads`` can throw at a server: bad syntax, binary frames, integers over
+    Python's digit limit (a ValueError) and nesting deep enough to raise RecursionError.
+    """
+    if isinstance(message, bytes):
+        raise BadFrame("Binary frames are not accepted: send each event as a JSON text frame.")
+    try:
+        return json.loads(message)
+    except json.JSONDecodeError as exc:
+        raise BadFrame(f"We could not parse the JSON body of your request ({exc.msg} at position {exc.pos}); "
+                       "send one JSON object per message.") from None
+    except ValueError as exc:  # e.g. an integer longer than Python's 4,300-digit limit
+        raise BadFrame(f"We could not parse the JSON body of your request ({exc}); send one JSON object per message.") from None
+    except RecursionError:
+        raise BadFrame("We could not parse the JSON body of your request: it is nested too deeply; "
+                       "send one flat JSON object per message.") from None
