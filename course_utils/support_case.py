@@ -297,7 +297,6 @@ class CallResult:
     visions: list[VisionResult] = field(default_factory=list)
     items: list[dict] = field(default_factory=list)         # the conversation as conversation.item.* events showed it
     server_items: list[dict] | None = None                  # replay: the local server's own conversation state
-    images_before: dict = field(default_factory=dict)       # response id -> (images in context, of them new)
     image_tokens: dict = field(default_factory=dict)        # screen name -> tokens (tile rule)
     ledger_entries: list = field(default_factory=list)
     user_texts: list[str] = field(default_factory=list)
@@ -412,34 +411,13 @@ class CallResult:
 
     # -- cost -----------------------------------------------------------------------------------------------
     def realtime_cost(self) -> costs.CostBreakdown:
-        """The Realtime part, from the ``usage`` of every ``response.done`` (plus image tokens the usage lacks)."""
+        """The Realtime part, from the ``usage`` of every ``response.done`` (images included: the usage counts them)."""
         parts = [r.cost for r in self.responses if r.cost is not None]
         merged = costs.sum_costs(f"{self.model}", parts)
         out = costs.CostBreakdown(f"{self.model} Realtime session ({len(parts)} responses)")
         for ln in merged.lines:
             out.lines.append(costs.CostLine(f"Realtime: {ln.what}", ln.quantity, ln.unit, ln.usd_per_unit, ln.usd))
-        new_total, cached_total = 0, 0
-        for r in self.responses:
-            counted = _get(_get(r.usage, "input_token_details", None), "image_tokens")
-            held, new = self.images_before.get(r.id, (0, 0))
-            if held and not counted:  # the local server does not count image tokens: add them by the tile rule
-                per = self._tokens_per_image()
-                new_total += new * per
-                cached_total += (held - new) * per
-        if new_total:
-            out.add("Realtime: image input (tile rule; not in the local server's usage)", new_total, "tokens",
-                    costs.price(self.model, "image_input"), costs.PER_MILLION)
-        if cached_total:
-            out.add("Realtime: image input, cached (tile rule; not in usage)", cached_total, "tokens",
-                    costs.price(self.model, "image_cached_input"), costs.PER_MILLION)
-        if new_total or cached_total:
-            out.notes.append("the local server's usage reports no image tokens, so each image is counted by the tile "
-                             "rule: uncached in the response right after it was shared, cached in every later response "
-                             "(each response re-reads the conversation); live usage reports them itself")
         return out
-
-    def _tokens_per_image(self) -> int:
-        return next(iter(self.image_tokens.values()), 0)
 
     def cost(self) -> costs.CostBreakdown:
         """The whole call itemised: Realtime (by modality) + every vision call."""
@@ -588,14 +566,12 @@ async def run_call(mode: str = "describe", speed: float = 4.0, script: tuple[Tur
     rt.on("conversation.item.added", keep)
     rt.on("input_audio_buffer.committed", committed)
     rt.on("conversation.item.done", keep)
-    images = 0
     try:
         with _replay_pace(speed, used=mode == "describe"):
             async with rt:
                 await rt.update_session(instructions=INSTRUCTIONS, voice=VOICE, turn_detection=TURN_DETECTION,
                                         tools=rt.tool_schemas())
                 for turn in script:
-                    new_images = 0
                     if turn.clip is not None:
                         before = commits[0]
                         trace.local("customer.speaks", clip=turn.clip)
@@ -617,12 +593,8 @@ async def run_call(mode: str = "describe", speed: float = 4.0, script: tuple[Tur
                         else:
                             trace.local("screen.injected", kind="image", screen=screen.name)
                             await rt.create_item(image_item(screen, detail))
-                            images += 1
-                            new_images = 1
                     await rt.create_response()
                     answers = await _answer(rt)
-                    for i, r in enumerate(answers):
-                        result.images_before[r.id] = (images, new_images if i == 0 else 0)
                     result.responses.extend(answers)
                 if rt.server is not None and getattr(rt.server, "sessions", None):
                     result.server_items = [dict(getattr(it, "data", it)) for it in rt.server.sessions[-1].items]

@@ -74,7 +74,7 @@ def summary_table() -> str:
          "Veo 3.1 (Vertex AI only), Runway `gen4.5`/`gen4_turbo`, Kling, Pika and Seedance via fal",
          "Very High: ~$0.10 per second of 720p (Omni Flash)", link("04_video_generation.ipynb", ["One job model", "job"])),
         ("Realtime + screen", "Speech + image", "Speech", "(this case)", "`gpt-realtime-2.1` with `input_image`, or a "
-         "vision model's description injected as text", "High (the voice dominates; each image re-read every turn)",
+         "vision model's description injected as text", "High (the voice dominates; each image is re-read, cached, every later turn)",
          link(FILE, ["The newer way"]) + ", " + link(FILE, ["compared"])),
     ]
     out = ["| Capability | Input | Output | The chapter's | Today (2026-11) | Cost | Demonstrated in |",
@@ -183,9 +183,9 @@ cells += [
     code("print(\"\\n\".join(call_img.conversation()))"),
     code("fig = call_img.plot()"),
     md("Its cost. Each image is about 425 tokens at the Realtime model's image rate, and like everything in the "
-       "conversation it is re-read by every later response (at the cached rate). Where a response's usage "
-       "reports no image tokens (the local server does not count them), those lines are added by the tile rule and "
-       "say so; live, the API's usage reports them itself."),
+       "conversation it is re-read by every later response (at the cached rate once the prompt's prefix is cached). "
+       "The local server counts image tokens by the same tile rule as `course_utils.costs`; live, the API's usage "
+       "reports its own count."),
     code("call_img.cost()"),
     md(f"## {H_COMPARE}\n"
        "What reached the agent, screen by screen:"),
@@ -201,8 +201,10 @@ cells += [
        "up to the model.\n"
        "- **Cost**: the voice dominates either way. The vision calls on `gpt-6-luna` cost almost nothing, and each "
        "description is ~70 text tokens; each image is ~425 image tokens at $5 per 1M and is re-read by every later "
-       "response, so in this call the image path costs more. Fewer, smaller images (or detail `low`, 85 tokens) "
-       "bring it down.\n"
+       "response. Re-reading is cheap once the prompt's prefix is cached ($0.50 per 1M for images), and the images "
+       "push the prompt past the 1,024-token caching threshold sooner, so here the two paths end up within a few per "
+       "cent of each other (see the table): which one is cheaper depends on how many screens are shared and how long "
+       "the call runs after them. Fewer, smaller images (detail `low`: 85 tokens) bring the image path down.\n"
        "- **Privacy**: the description path sends the screen to a second model and keeps only words in the voice "
        "session; the image path keeps the pixels in the session for the rest of the call."),
     md(f"## {H_SUMMARY}\n"

@@ -385,3 +385,39 @@ def test_g711_input_semantic_vad_audio_items_and_transcription_notice():
             user_ms = stopped["audio_end_ms"] - started["audio_start_ms"]
             assert abs(usage["input_token_details"]["audio_tokens"] - (user_ms / 100 + 10)) <= 1  # + the 1 s item
     _run(go())
+
+
+def test_images_in_the_conversation_are_counted_and_then_cached():
+    """An input_image part counts by the tile rule (800x500, high detail: 85 + 170 x 2 x 1 = 425 tokens);
+    the next response re-reads it, as part of the cached prefix once that reaches 1,024 tokens."""
+    import io as _io
+
+    from PIL import Image
+
+    buf = _io.BytesIO()
+    Image.new("RGB", (800, 500), "white").save(buf, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    image_item = {"type": "message", "role": "user", "content": [{"type": "input_image", "image_url": url},
+                                                                 {"type": "input_text", "text": "what is on my screen?"}]}
+    filler = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "word " * 900}]}
+
+    async def go():
+        async with LocalRealtimeServer(fixture="short_qa", speed=SPEED) as server:
+            raw = await _open(server)
+            await raw.send({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"],
+                                                                  "audio": {"input": {"turn_detection": None}}}})
+            await raw.until("session.updated")
+            for item in (filler, image_item):
+                await raw.send({"type": "conversation.item.create", "item": item})
+                await raw.until("conversation.item.added")
+            await raw.send({"type": "response.create"})
+            first = (await raw.until("response.done"))[-1]["response"]["usage"]
+            await raw.send({"type": "response.create"})
+            second = (await raw.until("response.done"))[-1]["response"]["usage"]
+            return first, second
+
+    first, second = _run(go())
+    assert first["input_token_details"]["image_tokens"] == 425
+    assert first["input_token_details"]["cached_tokens_details"]["image_tokens"] == 0
+    assert second["input_token_details"]["image_tokens"] == 425
+    assert second["input_token_details"]["cached_tokens_details"]["image_tokens"] == 425
