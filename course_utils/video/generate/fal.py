@@ -56,16 +56,18 @@ class FalAdapter(VideoAdapter):
                                        note="480p exists but has no price row here; duration sent as a string (unverified)"),
     }
 
-    def __init__(self, client: Any = None, *, standin: Any = None):
+    @staticmethod
+    def _make_client(standin: Any = None) -> tuple[Any, Any]:
         import fal_client
 
         cfg = get_config()
-        if standin is None and client is None and cfg.is_replay:
+        if standin is None and cfg.is_replay:
             from ...standins.fal_queue import FalQueueStandin
             standin = FalQueueStandin.shared()
-        self.client = client or fal_client.SyncClient(key=cfg.key("fal"))
-        self.standin = standin
-        self.time_scale = standin.time_scale if standin is not None else 1.0
+        return fal_client.SyncClient(key=cfg.key("fal")), standin
+
+    def __init__(self, client: Any = None, *, standin: Any = None):
+        super().__init__(client, standin=standin)
         self._live_queue_url = _original_queue_url()
 
     def submit(self, request: VideoRequest, spec: ModelSpec) -> Any:

@@ -46,14 +46,6 @@ class OmniAdapter(VideoAdapter):
             note="released 2026-11-05, seen on Google Cloud only so far; price assumed equal to 1.1 (unverified)"),
     }
 
-    def __init__(self, client: Any = None, *, standin: Any = None):
-        """``client``: a ready ``genai.Client``; else one is made for the mode (replay: the local stand-in)."""
-        if client is None:
-            client, standin = self._make_client(standin)
-        self.client = client
-        self.standin = standin
-        self.time_scale = standin.time_scale if standin is not None else 1.0
-
     @staticmethod
     def _make_client(standin: Any = None):
         from google import genai

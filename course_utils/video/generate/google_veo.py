@@ -51,11 +51,7 @@ class VeoAdapter(VideoAdapter):
     }
 
     def __init__(self, client: Any = None, *, standin: Any = None, location: str | None = None):
-        if client is None:
-            client, standin = self._make_client(standin, location)
-        self.client = client
-        self.standin = standin
-        self.time_scale = standin.time_scale if standin is not None else 1.0
+        super().__init__(client, standin=standin, location=location)
 
     def where(self) -> str:
         """Which project, region and credentials this client uses (never a secret)."""

@@ -172,6 +172,19 @@ class VideoAdapter(ABC):
     time_scale: float = 1.0  # replay: the stand-in's clock scale
     standin: Any = None
 
+    def __init__(self, client: Any = None, *, standin: Any = None, **client_options: Any):
+        """``client``: a ready SDK client; else ``_make_client`` makes one for the mode (replay: the local stand-in)."""
+        if client is None:
+            client, standin = self._make_client(standin, **client_options)
+        self.client = client
+        self.standin = standin
+        self.time_scale = standin.time_scale if standin is not None else 1.0
+
+    @staticmethod
+    @abstractmethod
+    def _make_client(standin: Any = None, **options: Any) -> tuple[Any, Any]:
+        """(SDK client, stand-in or None) for the current mode."""
+
     def spec(self, model: str | None = None) -> ModelSpec:
         model = model or self.default_model
         if model not in self.models:

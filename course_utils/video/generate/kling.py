@@ -61,16 +61,15 @@ class KlingAdapter(VideoAdapter):
                               note="price: a reseller's list (third-party), official price not found"),
     }
 
+    @staticmethod
+    def _make_client(standin: Any = None) -> tuple[httpx.Client, Any]:
+        if standin is None and get_config().is_replay:
+            from ...standins.kling import KlingStandin
+            standin = KlingStandin.shared()
+        return httpx.Client(base_url=standin.url if standin is not None else BASE_URL, timeout=60.0), standin
+
     def __init__(self, client: httpx.Client | None = None, *, standin: Any = None):
-        cfg = get_config()
-        if client is None:
-            if standin is None and cfg.is_replay:
-                from ...standins.kling import KlingStandin
-                standin = KlingStandin.shared()
-            client = httpx.Client(base_url=standin.url if standin is not None else BASE_URL, timeout=60.0)
-        self.client = client
-        self.standin = standin
-        self.time_scale = standin.time_scale if standin is not None else 1.0
+        super().__init__(client, standin=standin)
         self._kind: dict[str, str] = {}
 
     def _headers(self) -> dict[str, str]:

@@ -42,13 +42,6 @@ class RunwayAdapter(VideoAdapter):
                                 note="5 credits per second"),
     }
 
-    def __init__(self, client: Any = None, *, standin: Any = None):
-        if client is None:
-            client, standin = self._make_client(standin)
-        self.client = client
-        self.standin = standin
-        self.time_scale = standin.time_scale if standin is not None else 1.0
-
     @staticmethod
     def _make_client(standin: Any = None):
         from runwayml import RunwayML
