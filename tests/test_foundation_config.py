@@ -123,3 +123,12 @@ def test_readme_test_command_is_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     ci_lines = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines() if ln.startswith("bash scripts/install.sh")]
     assert len(ci_lines) == 1 and f"```bash\n{ci_lines[0]}\n```" in readme
+
+
+def test_package_dependencies_match_requirements():
+    """What Colab's install cell pulls in (pyproject) is what the tests ran with (requirements.txt)."""
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    reqs = {ln.split("#")[0].strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()} - {""}
+    assert deps and set(deps) <= reqs, set(deps) - reqs
