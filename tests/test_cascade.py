@@ -12,7 +12,7 @@ from course_utils import cascade as cas
 from course_utils.clients import openai_rest_standin
 from course_utils.errors import BudgetExceeded, CourseError
 from course_utils.fixtures import fixture_dir, load_manifest
-from course_utils.voice.audio import SAMPLE_RATE, duration_ms, load_audio
+from course_utils.voice.audio import SAMPLE_RATE, load_audio
 
 AREA, NAME = cas.FIXTURE
 

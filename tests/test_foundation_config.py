@@ -1,7 +1,6 @@
 """setup(): modes, keys, the network guard, the budget guard and the ledger."""
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from pathlib import Path

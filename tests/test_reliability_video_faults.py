@@ -28,6 +28,7 @@ from course_utils.video.generate import jobs
 FRAME = (FIXTURES_DIR / "videogen" / "media" / "first_frame.png").read_bytes()
 CLIP = (FIXTURES_DIR / "videogen" / "media" / "placeholder_05s.mp4").read_bytes()
 BOUND_S = 20.0  # wall seconds: no fault may take longer to surface
+STALL_S = 60.0  # how long the stalling media server holds the line (longer than any bound here)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -106,11 +107,13 @@ class CrookedMedia:
     * ``short``: Content-Length says the whole clip, half is sent, then the connection closes;
     * ``chunked_cut``: chunked transfer, the last chunk and terminator never come;
     * ``lying_length``: Content-Length *is* half the clip and half is sent: valid HTTP, a truncated MP4;
+    * ``stall``: Content-Length says the whole clip, half is sent, then nothing more (the line stays open);
     * ``ok``: the whole clip.
     """
 
     def __init__(self, body: bytes, mode: str):
         self.body, self.mode = body, mode
+        self.release = threading.Event()  # ends a stall when the test is done
         outer = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -123,6 +126,8 @@ class CrookedMedia:
                         return
                     data += got
                 self.request.sendall(outer.response())
+                if outer.mode == "stall":
+                    outer.release.wait(STALL_S)
 
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -131,7 +136,7 @@ class CrookedMedia:
     def response(self) -> bytes:
         body, half = self.body, self.body[: len(self.body) // 2]
         head = "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n"
-        if self.mode == "short":
+        if self.mode in ("short", "stall"):
             return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + half
         if self.mode == "chunked_cut":
             return f"{head}Transfer-Encoding: chunked\r\n\r\n".encode() + f"{len(half):x}\r\n".encode() + half + b"\r\n"
@@ -149,6 +154,7 @@ class CrookedMedia:
         return self
 
     def __exit__(self, *exc):
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -162,8 +168,9 @@ class RunwayCrookedDownloads(RunwayStandin):
         return f"{self.media_base}/media/{name}"
 
 
-@pytest.mark.parametrize("mode", ["short", "chunked_cut", "lying_length"])
-def test_a_download_cut_short_is_a_clear_error_and_leaves_no_file(tmp_path, mode):
+@pytest.mark.parametrize("mode", ["short", "chunked_cut", "lying_length", "stall"])
+def test_a_download_cut_short_is_a_clear_error_and_leaves_no_file(tmp_path, mode, monkeypatch):
+    monkeypatch.setattr(jobs, "DOWNLOAD_READ_TIMEOUT_S", 1.0)  # a stalled download is given up after 1 s here
     ledger = course_utils.get_config().ledger
     with CrookedMedia(CLIP, mode) as media, RunwayCrookedDownloads() as standin:
         standin.media_base = media.url

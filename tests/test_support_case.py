@@ -23,7 +23,7 @@ import pydantic
 import course_utils
 from course_utils import costs
 from course_utils import support_case as sc
-from course_utils.clients import async_openai_client, openai_client, openai_rest_standin
+from course_utils.clients import openai_client, openai_rest_standin
 from course_utils.errors import BudgetExceeded, CourseError
 from course_utils.realtime import LocalRealtimeServer, load_conversation
 from course_utils.voice import VirtualClockSink

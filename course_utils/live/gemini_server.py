@@ -43,11 +43,10 @@ from http import HTTPStatus
 
 import pydantic
 from websockets.asyncio.server import ServerConnection
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..standins.ws import LocalWebSocketServer
+from ..standins.ws import LocalWebSocketServer, json_http_response, run_until_interrupted
 from ..errors import CourseError
 from .conversation import Conversation, load_conversation
 from .engine import BYTES_PER_MS, EngineSettings, Reply, TurnEngine, silence, to_pcm24
@@ -420,18 +419,7 @@ class LocalGeminiLiveServer(LocalWebSocketServer):
 
 
 def _http_error(status: HTTPStatus, message: str) -> Response:
-    body = json.dumps({"error": {"code": status.value, "message": message, "status": status.name}}).encode()
-    return Response(status.value, status.phrase, Headers({"Content-Type": "application/json",
-                                                          "Content-Length": str(len(body))}), body)
-
-
-async def _serve_forever(args: argparse.Namespace) -> None:
-    async with LocalGeminiLiveServer(args.fixture, host=args.host, port=args.port, speed=args.speed) as server:
-        with open(args.cert_out, "wb") as f:
-            f.write(server._cert.cert_pem)  # the public certificate only, for clients in other processes
-        print(f"LocalGeminiLiveServer ({args.fixture}) at {server.url}", flush=True)
-        print(f"  trust its certificate: ssl.create_default_context(cafile={args.cert_out!r})", flush=True)
-        await asyncio.Event().wait()
+    return json_http_response(status, {"error": {"code": status.value, "message": message, "status": status.name}})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -442,10 +430,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--speed", type=float, default=1.0)
     parser.add_argument("--cert-out", default="local-gemini-live-cert.pem", help="where to write the server's certificate")
     args = parser.parse_args(argv)
-    try:
-        asyncio.run(_serve_forever(args))
-    except KeyboardInterrupt:
-        pass
+
+    def announce(server: LocalGeminiLiveServer) -> None:
+        with open(args.cert_out, "wb") as f:
+            f.write(server._cert.cert_pem)  # the public certificate only, for clients in other processes
+        print(f"LocalGeminiLiveServer ({args.fixture}) at {server.url}", flush=True)
+        print(f"  trust its certificate: ssl.create_default_context(cafile={args.cert_out!r})", flush=True)
+
+    run_until_interrupted(LocalGeminiLiveServer(args.fixture, host=args.host, port=args.port, speed=args.speed),
+                          announce)
 
 
 if __name__ == "__main__":

@@ -47,11 +47,10 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..standins.ws import BadFrame, LocalWebSocketServer, parse_json_frame
+from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
 from ..errors import CourseError
 from .conversation import Conversation, load_conversation
 from .engine import EngineSettings, Reply, TurnEngine
@@ -432,17 +431,12 @@ class LocalLiveServer(LocalWebSocketServer):
 
 
 def _http_error(status: HTTPStatus, message: str, code: str) -> Response:
-    body = json.dumps({"error": {"message": message, "type": "invalid_request_error", "code": code}}).encode()
-    return Response(status.value, status.phrase, Headers({"Content-Type": "application/json",
-                                                          "Content-Length": str(len(body))}), body)
+    return json_http_response(status, {"error": {"message": message, "type": "invalid_request_error", "code": code}})
 
 
-async def _serve_forever(args: argparse.Namespace) -> None:
-    async with LocalLiveServer(args.fixture, host=args.host, port=args.port, speed=args.speed,
-                               keep_events=False) as server:
-        print(f"LocalLiveServer ({args.fixture}) at {server.url}", flush=True)
-        print(f"  AsyncOpenAI(websocket_base_url={server.websocket_base_url!r})", flush=True)
-        await asyncio.Event().wait()
+def _announce(server: "LocalLiveServer") -> None:
+    print(f"LocalLiveServer ({server.fixture}) at {server.url}", flush=True)
+    print(f"  AsyncOpenAI(websocket_base_url={server.websocket_base_url!r})", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -452,10 +446,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fixture", default="support_call")
     parser.add_argument("--speed", type=float, default=1.0, help="pace replies at this many times real time")
     args = parser.parse_args(argv)
-    try:
-        asyncio.run(_serve_forever(args))
-    except KeyboardInterrupt:
-        pass
+    run_until_interrupted(LocalLiveServer(args.fixture, host=args.host, port=args.port, speed=args.speed,
+                                          keep_events=False), _announce)
 
 
 if __name__ == "__main__":

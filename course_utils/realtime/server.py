@@ -45,12 +45,11 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pydantic
 from websockets.asyncio.server import ServerConnection
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
 from ..errors import AudioFormatError, CourseError
-from ..standins.ws import BadFrame, LocalWebSocketServer, parse_json_frame
+from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
 from ..voice.audio import (SAMPLE_RATE, alaw_decode, alaw_encode, b64encode_pcm, resample, ulaw_decode,
                            ulaw_encode)
 from ..voice.vad import EnergyVAD
@@ -831,10 +830,8 @@ class LocalRealtimeServer(LocalWebSocketServer):
         return f"ws://{self.host}:{self.port}/v1"
 
     def _reject(self, status: HTTPStatus, code: str, message: str) -> Response:
-        body = json.dumps({"error": {"type": "invalid_request_error", "code": code, "message": message,
-                                     "param": None}}).encode()
-        return Response(status.value, status.phrase, Headers([("Content-Type", "application/json"),
-                                                              ("Content-Length", str(len(body)))]), body)
+        return json_http_response(status, {"error": {"type": "invalid_request_error", "code": code,
+                                                     "message": message, "param": None}})
 
     def _check_request(self, connection: ServerConnection, request):
         parts = urlsplit(request.path)
@@ -888,13 +885,6 @@ def model_problem(model: str) -> tuple[str, str] | None:
 
 
 # -- command line ------------------------------------------------------------------------------------
-async def _serve_forever(args) -> None:
-    async with LocalRealtimeServer(fixture=args.fixture, speed=args.speed, port=args.port, chunk_ms=args.chunk_ms) as server:
-        print(f"Local Realtime server: {server.url}?model={DEFAULT_MODEL} (fixture {args.fixture}, "
-              f"speed {args.speed:g}x); Ctrl+C to stop", flush=True)
-        await asyncio.Future()
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m course_utils.realtime.server",
                                      description="A local Realtime-compatible WebSocket server replaying a fixture.")
@@ -903,10 +893,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--speed", type=float, default=1.0, help="pace audio at this many times real time")
     parser.add_argument("--chunk-ms", type=int, default=100, help="milliseconds of audio per output delta")
     args = parser.parse_args(argv)
-    try:
-        asyncio.run(_serve_forever(args))
-    except KeyboardInterrupt:
-        pass
+    server = LocalRealtimeServer(fixture=args.fixture, speed=args.speed, port=args.port, chunk_ms=args.chunk_ms)
+    run_until_interrupted(server, lambda s: print(
+        f"Local Realtime server: {s.url}?model={DEFAULT_MODEL} (fixture {args.fixture}, "
+        f"speed {args.speed:g}x); Ctrl+C to stop", flush=True))
 
 
 if __name__ == "__main__":

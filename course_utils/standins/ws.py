@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from http import HTTPStatus
+
+from collections.abc import Callable
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from ..errors import CourseError
@@ -74,6 +78,28 @@ class LocalWebSocketServer:
 
     async def __aexit__(self, *exc) -> None:
         await self.stop()
+
+
+def json_http_response(status: HTTPStatus, body: dict) -> Response:
+    """An HTTP answer with a JSON body, for refusing a WebSocket handshake the way the real API does."""
+    data = json.dumps(body).encode()
+    return Response(status.value, status.phrase,
+                    Headers({"Content-Type": "application/json", "Content-Length": str(len(data))}), data)
+
+
+def run_until_interrupted(server: LocalWebSocketServer, announce: Callable[[LocalWebSocketServer], None]) -> None:
+    """Serve ``server`` until Ctrl+C (the body of each server's ``python -m`` entry point);
+    ``announce`` prints where it listens once it is up."""
+
+    async def serve_forever() -> None:
+        async with server:
+            announce(server)
+            await asyncio.Event().wait()
+
+    try:
+        asyncio.run(serve_forever())
+    except KeyboardInterrupt:
+        pass
 
 
 class BadFrame(ValueError):

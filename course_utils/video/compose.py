@@ -373,7 +373,6 @@ def title_card(text: str, size: tuple[int, int], subtitle: str = "") -> np.ndarr
 def _clip_frames(path: Path | None, size: tuple[int, int]) -> list[tuple[float, np.ndarray]]:
     """(time, RGB frame scaled to ``size``) for every frame of the clip."""
     import av
-    from PIL import Image
 
     if path is None:
         return []

@@ -37,6 +37,7 @@ from ...ledger import Ledger, LedgerEntry
 
 State = Literal["queued", "running", "succeeded", "refused", "rejected", "failed", "cancelled"]
 STATES: tuple[str, ...] = ("queued", "running", "succeeded", "refused", "rejected", "failed", "cancelled")
+DOWNLOAD_READ_TIMEOUT_S = 30.0  # a clip download that sends nothing for this long is abandoned (JobFailed)
 TERMINAL = frozenset({"succeeded", "refused", "failed", "cancelled", "rejected"})
 
 #: What to tell a learner, by final state.
@@ -242,7 +243,8 @@ class VideoAdapter(ABC):
                             provider=self.provider)
         import httpx
 
-        resp = httpx.get(status.video_url, timeout=120.0, follow_redirects=True)
+        resp = httpx.get(status.video_url, timeout=httpx.Timeout(DOWNLOAD_READ_TIMEOUT_S, connect=10.0),
+                         follow_redirects=True)
         resp.raise_for_status()
         return resp.content
 
