@@ -434,7 +434,7 @@ def _http_error(status: HTTPStatus, message: str, code: str) -> Response:
     return json_http_response(status, {"error": {"message": message, "type": "invalid_request_error", "code": code}})
 
 
-def _announce(server: "LocalLiveServer") -> None:
+def _announce(server: LocalLiveServer) -> None:
     print(f"LocalLiveServer ({server.fixture}) at {server.url}", flush=True)
     print(f"  AsyncOpenAI(websocket_base_url={server.websocket_base_url!r})", flush=True)
 

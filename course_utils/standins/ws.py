@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from http import HTTPStatus
-
 from collections.abc import Callable
+from http import HTTPStatus
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers

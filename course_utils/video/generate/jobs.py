@@ -37,8 +37,8 @@ from ...ledger import Ledger, LedgerEntry
 
 State = Literal["queued", "running", "succeeded", "refused", "rejected", "failed", "cancelled"]
 STATES: tuple[str, ...] = ("queued", "running", "succeeded", "refused", "rejected", "failed", "cancelled")
-DOWNLOAD_READ_TIMEOUT_S = 30.0  # a clip download that sends nothing for this long is abandoned (JobFailed)
 TERMINAL = frozenset({"succeeded", "refused", "failed", "cancelled", "rejected"})
+DOWNLOAD_READ_TIMEOUT_S = 30.0  # a clip download that sends nothing for this long is abandoned (JobFailed)
 
 #: What to tell a learner, by final state.
 ADVICE = {
