@@ -112,11 +112,11 @@ def main() -> int:
     jobs = {"1 frame per second": F.sample_times(info, every_s=1.0), "20 evenly spaced frames": F.sample_times(info, count=20)}
     has_ffmpeg = shutil.which("ffmpeg") is not None
     for name, times in jobs.items():
-        fns = {"loop": lambda: read_every_frame(args.video, times),
-               "ours": lambda: list(F.iter_frames(args.video, times))}
+        fns = {"loop": lambda times=times: read_every_frame(args.video, times),
+               "ours": lambda times=times: list(F.iter_frames(args.video, times))}
         if has_ffmpeg:
             fns["ffmpeg"] = ((lambda: ffmpeg_fps(args.video, 1.0, info.width, info.height)) if name.startswith("1 frame")
-                             else (lambda: ffmpeg_seek_each(args.video, times, info.width, info.height)))
+                             else (lambda times=times: ffmpeg_seek_each(args.video, times, info.width, info.height)))
         t, res = measure(fns, args.repeat)
         same = all(np.array_equal(a.image, b) for a, b in zip(res["ours"], res["loop"]))
         print(f"\n{name} ({len(times)} frames)")
@@ -140,8 +140,8 @@ def main() -> int:
             for label, path in variants:
                 row = [f"  keyframe every {label:<21} {path.stat().st_size / 1e6:5.2f} MB"]
                 for name, times in jobs.items():
-                    t, _ = measure({"loop": lambda: read_every_frame(path, times),
-                                    "ours": lambda: list(F.iter_frames(path, times))}, max(2, args.repeat // 2))
+                    t, _ = measure({"loop": lambda path=path, times=times: read_every_frame(path, times),
+                                    "ours": lambda path=path, times=times: list(F.iter_frames(path, times))}, max(2, args.repeat // 2))
                     row.append(f"{name.split()[0]:>2}: {t['ours'].cpu * 1000:5.0f} ms ({t['loop'].cpu / t['ours'].cpu:5.1f}x)")
                 print("   ".join(row))
     print("""

@@ -4,8 +4,7 @@ Start every notebook with ``course_utils.setup()``; it prints the mode (replay b
 servers, no key, no cost) and never a key.
 """
 from .config import Config, get_config, setup
-from .errors import (BudgetExceeded, CourseError, JobFailed, MissingKeyError, OperationTimeout,
-                     ReplayNetworkBlocked)
+from .errors import BudgetExceeded, CourseError, JobFailed, MissingKeyError, OperationTimeout, ReplayNetworkBlocked
 
 __all__ = ["setup", "get_config", "Config", "CourseError", "BudgetExceeded", "MissingKeyError",
            "ReplayNetworkBlocked", "JobFailed", "OperationTimeout"]

@@ -576,7 +576,7 @@ async def run_call(mode: str = "describe", speed: float = 4.0, script: tuple[Tur
                         before = commits[0]
                         trace.local("customer.speaks", clip=turn.clip)
                         await rt.stream_audio(convo.user_audio(turn.clip))
-                        await rt.wait_for(lambda: commits[0] > before,
+                        await rt.wait_for(lambda before=before: commits[0] > before,
                                           what="input_audio_buffer.committed (end of the customer's speech)")
                         result.user_texts.append(convo.user_turn(turn.clip).get("text", ""))
                     if turn.screen is not None:

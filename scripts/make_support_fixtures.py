@@ -33,8 +33,15 @@ import make_realtime_fixtures as rt  # noqa: E402  (the Realtime fixtures' gener
 
 from course_utils import costs  # noqa: E402
 from course_utils.realtime.conversation import flac_bytes  # noqa: E402
-from course_utils.support_case import (ERROR_CODES, SCREENS_DIR, VISION_MODEL, VISION_PROMPT,  # noqa: E402
-                                       image_match_slice, lookup_error_code, screen_item_text)
+from course_utils.support_case import (  # noqa: E402
+    ERROR_CODES,
+    SCREENS_DIR,
+    VISION_MODEL,
+    VISION_PROMPT,
+    image_match_slice,
+    lookup_error_code,
+    screen_item_text,
+)
 
 REALTIME_OUT = ROOT / "data" / "fixtures" / "realtime"
 VISION_OUT = ROOT / "data" / "fixtures" / "support_vision" / "screens"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.fixtures import load_manifest, save_fixture
 from course_utils.errors import FixtureError
+from course_utils.fixtures import load_manifest, save_fixture
 from course_utils.secrets import find_secrets, mask, scrub, scrub_headers
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,8 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_utils.live.crossover import (ConversationShape, CostCurve, all_crossings, cheapest, cost_curves,
-                                         crossings, plot_crossover, table)
+from course_utils.live.crossover import (
+    ConversationShape,
+    CostCurve,
+    all_crossings,
+    cheapest,
+    cost_curves,
+    crossings,
+    plot_crossover,
+    table,
+)
 
 
 def line(label, xs, ys):

@@ -32,8 +32,8 @@ TIMEOUT = 20
 class Session:
     """A raw SDK connection plus a reader that validates every server event as it arrives."""
 
-    def __init__(self, conn, fmt: AudioFormat = AudioFormat()):
-        self.conn, self.format = conn, fmt
+    def __init__(self, conn, fmt: AudioFormat | None = None):
+        self.conn, self.format = conn, fmt or AudioFormat()
         self.events: list[dict] = []
         self.sent_ms = 0.0
         self._new = asyncio.Event()
@@ -103,7 +103,7 @@ class Session:
         self._reader.cancel()
 
 
-async def start(server, session_cfg: dict | None = None, fmt: AudioFormat = AudioFormat()):
+async def start(server, session_cfg: dict | None = None, fmt: AudioFormat | None = None):
     client = AsyncOpenAI(api_key="replay-mode-no-key", websocket_base_url=server.websocket_base_url)
     conn = await client.live.connect().enter()
     s = Session(conn, fmt)

@@ -12,9 +12,9 @@ import threading
 import time
 
 import pytest
+from _reliability import count, register
 
 import course_utils
-from _reliability import count, register
 from course_utils import costs
 from course_utils.errors import BudgetExceeded
 from course_utils.realtime import LocalRealtimeServer, RealtimeClient

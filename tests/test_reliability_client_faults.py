@@ -13,12 +13,12 @@ import socket
 from contextlib import asynccontextmanager
 
 import pytest
+from _reliability import count, register
 from websockets.asyncio.server import serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 from websockets.protocol import State
 
-from _reliability import count, register
 from course_utils.errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
 from course_utils.realtime import LocalRealtimeServer, RealtimeClient
 from course_utils.realtime.server import default_session

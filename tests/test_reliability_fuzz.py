@@ -13,12 +13,12 @@ import base64
 import json
 
 import pytest
+from _reliability import LoopThread, count, register
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from _reliability import LoopThread, count, register
 from course_utils.errors import ProtocolError
 from course_utils.realtime.schema import validate_client_event, validate_server_event
 

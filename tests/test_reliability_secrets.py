@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _reliability import count, register
 
 import course_utils
-from _reliability import count, register
 from course_utils.errors import BudgetExceeded, JobFailed, MissingKeyError, ProtocolError, ServerErrorEvent
 from course_utils.secrets import find_secrets
 from course_utils.standins.http import LocalHTTPServer, json_response

@@ -14,16 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
+from _reliability import count, register
 
 import course_utils
-from _reliability import count, register
 from course_utils.errors import JobFailed, OperationTimeout
 from course_utils.fixtures import FIXTURES_DIR
 from course_utils.standins.http import json_response
 from course_utils.standins.kling import KlingStandin
 from course_utils.standins.runway import RunwayStandin
-from course_utils.video.generate import KlingAdapter, RunwayAdapter, VideoRequest, run_job
-from course_utils.video.generate import jobs
+from course_utils.video.generate import KlingAdapter, RunwayAdapter, VideoRequest, jobs, run_job
 
 FRAME = (FIXTURES_DIR / "videogen" / "media" / "first_frame.png").read_bytes()
 CLIP = (FIXTURES_DIR / "videogen" / "media" / "placeholder_05s.mp4").read_bytes()

@@ -16,9 +16,9 @@ import math
 
 import httpx
 import openai
+import pydantic
 import pytest
 from openai.types.realtime import RealtimeClientEvent, RealtimeServerEvent
-import pydantic
 
 import course_utils
 from course_utils import costs

@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import httpx
-from openai.types.audio import Transcription
-from openai.types.chat import ChatCompletion
 import pytest
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
+from openai.types.audio import Transcription
+from openai.types.chat import ChatCompletion
 
 import course_utils
 from course_utils import costs

@@ -16,8 +16,16 @@ from course_utils.standins.gemini_interactions import GeminiInteractionsStandin
 from course_utils.standins.kling import KlingStandin
 from course_utils.standins.runway import RunwayStandin
 from course_utils.standins.vertex_veo import VertexVeoStandin
-from course_utils.video.generate import (FalAdapter, InvalidVideoRequest, KlingAdapter, OmniAdapter, RunwayAdapter,
-                                         VeoAdapter, VideoRequest, run_job)
+from course_utils.video.generate import (
+    FalAdapter,
+    InvalidVideoRequest,
+    KlingAdapter,
+    OmniAdapter,
+    RunwayAdapter,
+    VeoAdapter,
+    VideoRequest,
+    run_job,
+)
 from course_utils.video.generate.kling import kling_token
 
 CASES = [
@@ -113,7 +121,7 @@ def test_runway_answers_validate_against_runwayml_types():
             s.force_next(scenario)
             task = http.post("/v1/image_to_video", json={"model": "gen4_turbo", "promptImage": "data:image/png;base64,AA",
                                                          "ratio": "1280:720", "duration": 5}).json()
-            seen = _poll_until(lambda: http.get(f"/v1/tasks/{task['id']}").json(),
+            seen = _poll_until(lambda task=task: http.get(f"/v1/tasks/{task['id']}").json(),
                                lambda b: b["status"] in ("SUCCEEDED", "FAILED"), limit=2000)
             statuses = [adapter.validate_python(b).status for b in seen]  # raises if a shape is wrong
             assert statuses[-1] == ("SUCCEEDED" if scenario == "success" else "FAILED")
@@ -130,7 +138,7 @@ def test_interactions_answers_validate_against_google_genai_types():
             created = httpx.post(f"{s.url}/v1beta/interactions", headers={"x-goog-api-key": "k"},
                                  json={"model": "gemini-omni-1.1-flash", "input": "x", "background": True}).json()
             Interaction.model_validate(created)
-            seen = _poll_until(lambda: httpx.get(f"{s.url}/v1beta/interactions/{created['id']}",
+            seen = _poll_until(lambda created=created: httpx.get(f"{s.url}/v1beta/interactions/{created['id']}",
                                                  headers={"x-goog-api-key": "k"}).json(),
                                lambda b: b["status"] in ("completed", "failed"))
             final = Interaction.model_validate(seen[-1])
@@ -149,7 +157,7 @@ def test_vertex_answers_parse_as_generate_videos_operations():
             s.force_next(scenario)
             name = httpx.post(f"{prefix}:predictLongRunning", headers=auth,
                               json={"instances": [{"prompt": "x"}], "parameters": {"durationSeconds": 4}}).json()["name"]
-            seen = _poll_until(lambda: httpx.post(f"{prefix}:fetchPredictOperation", headers=auth,
+            seen = _poll_until(lambda name=name: httpx.post(f"{prefix}:fetchPredictOperation", headers=auth,
                                                   json={"operationName": name}).json(), lambda b: b["done"])
             op = types.GenerateVideosOperation._from_response(response=_GenerateVideosOperation_from_vertex(seen[-1]),
                                                               kwargs={})

@@ -15,8 +15,7 @@ from course_utils.standins.kling import KlingStandin
 from course_utils.standins.runway import RunwayStandin
 from course_utils.standins.vertex_veo import VertexVeoStandin
 from course_utils.video.compose import probe_mp4
-from course_utils.video.generate import (FalAdapter, KlingAdapter, OmniAdapter, RunwayAdapter, VeoAdapter,
-                                         VideoRequest, run_job)
+from course_utils.video.generate import FalAdapter, KlingAdapter, OmniAdapter, RunwayAdapter, VeoAdapter, VideoRequest, run_job
 
 FRAME = (FIXTURES_DIR / "videogen" / "media" / "first_frame.png").read_bytes()
 

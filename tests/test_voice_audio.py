@@ -9,8 +9,8 @@ import pytest
 import soundfile as sf
 
 from course_utils.errors import AudioFormatError
-from course_utils.realtime.conversation import load_conversation
 from course_utils.fixtures import fixture_dir
+from course_utils.realtime.conversation import load_conversation
 from course_utils.voice import audio as A
 
 

@@ -78,7 +78,7 @@ def differences_markdown() -> str:
     """The table as Markdown (for a notebook cell's output)."""
     head = "| | Realtime (gpt-realtime-2.1) | OpenAI Live (gpt-live-1.1) | Gemini Live (gemini-3.8-live) | source |\n"
     head += "|---|---|---|---|---|\n"
-    return head + "".join(f"| **{a}** | {r} | {l} | {g} | {s} |\n" for a, r, l, g, s in DIFFERENCES)
+    return head + "".join(f"| **{a}** | {r} | {lv} | {g} | {s} |\n" for a, r, lv, g, s in DIFFERENCES)
 
 
 def realtime_fixture(conversation: Conversation | str = "support_call"):

@@ -46,8 +46,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..standins.ws import LocalWebSocketServer, json_http_response, run_until_interrupted
 from ..errors import CourseError
+from ..standins.ws import LocalWebSocketServer, json_http_response, run_until_interrupted
 from .conversation import Conversation, load_conversation
 from .engine import BYTES_PER_MS, EngineSettings, Reply, TurnEngine, silence, to_pcm24
 from .tls import LocalCertificate, make_local_certificate

@@ -50,8 +50,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
 from ..errors import CourseError
+from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
 from .conversation import Conversation, load_conversation
 from .engine import EngineSettings, Reply, TurnEngine
 from .formats import AudioFormat

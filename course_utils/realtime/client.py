@@ -38,8 +38,18 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from ..config import get_config
 from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
-from ..voice.audio import (SAMPLE_RATE, alaw_decode, audio_widget, b64decode_pcm, b64encode_pcm, chunk_pcm,
-                           duration_ms, load_audio, resample, ulaw_decode)
+from ..voice.audio import (
+    SAMPLE_RATE,
+    alaw_decode,
+    audio_widget,
+    b64decode_pcm,
+    b64encode_pcm,
+    chunk_pcm,
+    duration_ms,
+    load_audio,
+    resample,
+    ulaw_decode,
+)
 from ..voice.playback import InlinePlayerSink, PlaybackSink
 from ..voice.trace import Trace
 from .schema import validate_client_event, validate_server_event

@@ -54,7 +54,7 @@ def _validate(kind: str, event: dict, strict: bool):
     etype = event.get("type") if isinstance(event, dict) else None
     try:
         model = _adapter(kind).validate_python(event)
-    except pydantic.ValidationError as exc:
+    except pydantic.ValidationError:
         member = _members(kind).get(etype) if isinstance(etype, str) else None
         if member is None:
             raise ProtocolError(f"{kind} event type {etype!r} is not in the SDK's Realtime{kind.title()}Event union.") from None

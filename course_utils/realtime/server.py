@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
-import itertools
 import base64
+import copy
 import io
+import itertools
 import json
 import math
 import re
@@ -50,8 +50,7 @@ from websockets.http11 import Response
 
 from ..errors import AudioFormatError, CourseError
 from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
-from ..voice.audio import (SAMPLE_RATE, alaw_decode, alaw_encode, b64encode_pcm, resample, ulaw_decode,
-                           ulaw_encode)
+from ..voice.audio import SAMPLE_RATE, alaw_decode, alaw_encode, b64encode_pcm, resample, ulaw_decode, ulaw_encode
 from ..voice.vad import EnergyVAD
 from .conversation import ConversationFixture, OutputSpec, load_conversation
 from .schema import _members, client_event_types

@@ -19,11 +19,11 @@ frame whose presentation time is ``<= t``.
 from __future__ import annotations
 
 import bisect
-from collections import deque
 import functools
 import io
 import math
 import os
+from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence

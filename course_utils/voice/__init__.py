@@ -3,9 +3,23 @@
 Used by ``course_utils.realtime`` (OpenAI Realtime) and ``course_utils.live`` (OpenAI Live, Gemini
 Live). Nothing here talks to a network.
 """
-from .audio import (SAMPLE_RATE, alaw_decode, alaw_encode, audio_widget, b64decode_pcm, b64encode_pcm,
-                    chunk_pcm, duration_ms, load_audio, pcm16_to_array, resample, to_pcm16_bytes,
-                    ulaw_decode, ulaw_encode, wav_bytes)
+from .audio import (
+                    SAMPLE_RATE,
+                    alaw_decode,
+                    alaw_encode,
+                    audio_widget,
+                    b64decode_pcm,
+                    b64encode_pcm,
+                    chunk_pcm,
+                    duration_ms,
+                    load_audio,
+                    pcm16_to_array,
+                    resample,
+                    to_pcm16_bytes,
+                    ulaw_decode,
+                    ulaw_encode,
+                    wav_bytes,
+)
 from .playback import InlinePlayerSink, ManualClock, PlaybackSink, SpeakerSink, VirtualClockSink
 from .trace import Trace, TraceEvent, TurnFigures, plot_timeline
 from .vad import EnergyVAD, VADEvent

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import anywidget
@@ -49,7 +49,7 @@ class MicrophoneError(CourseError):
 
 
 ChunkCallback = Callable[[bytes], None]
-Sender = Callable[[bytes], "Awaitable[object] | object"]
+Sender = Callable[[bytes], Awaitable[object] | object]
 
 _STOP = object()  # queue sentinel: the source closed
 

@@ -11,8 +11,21 @@ from __future__ import annotations
 
 import importlib
 
-from .jobs import (STATES, InvalidVideoRequest, JobEvent, JobRejected, JobStatus, ModelSpec, RateLimited,
-                   VideoAdapter, VideoRequest, VideoResult, plot_lifecycle, run_job, time_in_states)
+from .jobs import (
+    STATES,
+    InvalidVideoRequest,
+    JobEvent,
+    JobRejected,
+    JobStatus,
+    ModelSpec,
+    RateLimited,
+    VideoAdapter,
+    VideoRequest,
+    VideoResult,
+    plot_lifecycle,
+    run_job,
+    time_in_states,
+)
 
 _ADAPTERS = {"OmniAdapter": ".google_omni", "VeoAdapter": ".google_veo", "RunwayAdapter": ".runway",
              "KlingAdapter": ".kling", "FalAdapter": ".fal"}

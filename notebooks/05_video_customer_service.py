@@ -1,0 +1,246 @@
+# %% [markdown]
+# # 8.4 Comprehensive case: a video customer-service call (Realtime voice + a shared screen)
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/realtime-video-lab/realtime-video-lab/blob/main/notebooks/05_video_customer_service.ipynb)
+#
+# **Cost of running it live:** about \$0.20 (two calls of about 40 seconds on `gpt-realtime-2.1`, about \$0.08-0.09 each, and three `gpt-6-luna` vision calls, under \$0.001 together). In replay mode (the default) it costs nothing and needs no key.
+#
+# The chapter's section 4, working: a support agent talks with a customer in real time, and when the customer shares their screen, the agent knows what is on it. Two ways to get the screen to the agent are played and compared: a vision model's description injected as text (the chapter's way), and the image itself in the Realtime conversation (the newer way). In replay mode both sides of the call come from fixtures: the local Realtime server speaks the agent's recorded turns in order, whatever the customer said, and the vision answers were written by hand for replay (each fixture's `provenance` says so).
+
+# %% [markdown]
+# Install what Colab lacks (nothing runs here outside Colab), then choose the mode. `setup()` prints the mode and which providers have keys, never a key. Replay mode talks only to local servers on 127.0.0.1.
+
+# %%
+import sys
+
+if "google.colab" in sys.modules:  # Colab lacks only these; locally, scripts/install.sh did it
+    # %pip install -q "realtime-video-lab @ git+https://github.com/realtime-video-lab/realtime-video-lab" anywidget
+
+# %%
+import course_utils
+
+cfg = course_utils.setup()  # replay unless COURSE_MODE or setup(mode=...) says otherwise
+
+# %% [markdown]
+# ## 1. The chapter's case, and what no longer runs
+# The chapter sketches the call in one function. Six things in it no longer work, or never did:
+#
+# 1. `websockets.connect("wss://api.openai.com/v1/realtime")` sends no key and names no model: the server refuses it. Headers go in `additional_headers` since websockets 14 (the old `extra_headers` raises `TypeError`).
+# 2. The `session.update` lacks `"type": "realtime"` (required by the GA protocol) and asks for the voice `"nova"`, which is not a Realtime voice.
+# 3. It injects the description with `conversation.item.create` and then waits for audio, but **creating an item never makes the model answer**: the app must send `response.create`.
+# 4. It listens for `response.audio.delta`, the beta name; GA sends `response.output_audio.delta`.
+# 5. `analyze_screenshot` is `async`, but calls the *sync* `OpenAI()` client inside: the whole event loop, and with it the Realtime connection, stops until the vision model answers. Use `AsyncOpenAI`.
+# 6. Its vision model `gpt-4.1-mini` is deprecated and leaves the API on 2027-01-14.
+
+# %% [markdown]
+# The Realtime voices, from the installed SDK's own type (the oracle for the protocol):
+
+# %%
+import typing
+
+from openai.types.realtime.realtime_audio_config_output import Voice
+
+voices = typing.get_args(typing.get_args(Voice)[1])
+print(voices)
+print("nova is a Realtime voice:", "nova" in voices)
+
+# %% [markdown]
+# The chapter's vision model and its replacement, from `data/pricing/prices.csv`:
+
+# %%
+from course_utils import costs
+
+for model in ("gpt-4.1-mini", "gpt-6-luna"):
+    row = costs.price_row(model, "text_input")
+    ends = f", leaves the API {row.valid_until}" if row.valid_until else ""
+    print(f"{model}: {row.status}{ends}; ${row.usd} per 1M input tokens (images are billed as input tokens)")
+
+# %% [markdown]
+# ## 2. The shared screens
+# Three screenshots of a made-up app, drawn by `scripts/make_support_screens.py` (PIL, 800x500, a few tens of KB each). `data/screens/ground_truth.json` says what each one shows, and lists its key facts: short strings a correct description must contain.
+
+# %%
+from course_utils import support_case as sc
+
+screens = [sc.load_screen(name) for name in sc.list_screens()]
+for s in screens:
+    print(f"{s.name}: {s.truth['problem'] or 'no problem: the fix worked'}")
+    print(f"    key facts: {s.truth['key_facts']}")
+
+# %% [markdown]
+# The first screen, as the customer shares it. The dialog says what failed; the real cause is in the corner.
+
+# %%
+screens[0]
+
+# %%
+screens[1]
+
+# %% [markdown]
+# ## 3. One shared screen, step by step
+# The chapter's way begins with a vision call: the screenshot, as a base64 data URL, to a current small model that takes images, through the official `openai` client (async, so the call's event loop keeps running). In replay mode the client talks to a local stand-in that answers from `data/fixtures/support_vision/screens`; in live mode, to the API. The call is priced before it runs and settled from its usage.
+
+# %%
+from course_utils.clients import async_openai_client
+
+vision = async_openai_client(fixtures=[sc.VISION_FIXTURE])
+described = await sc.analyze_screen(vision, screens[0])
+print(described.description)
+
+# %% [markdown]
+# Its cost. Chat Completions folds the image's tokens into `prompt_tokens`; the image's share comes from OpenAI's tile rule: an 800x500 screenshot at detail `high` is 2 x 1 tiles of 512 px, 85 + 2 x 170 = 425 tokens.
+
+# %%
+described.cost
+
+# %% [markdown]
+# How long it took (made-up latency in replay, real in live):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+print(f"vision call: {described.latency_ms:.0f} ms")
+
+# %% [markdown]
+# Checked against the ground truth: which key facts did the description leave out?
+
+# %%
+[fact for fact in screens[0].truth["key_facts"] if fact.lower() not in described.description.lower()]
+
+# %% [markdown]
+# The wrong date sits only in the taskbar clock, and a summary asked about "the problem" left it out. Whatever the agent learns from the screen, it learns from these words. This is the item the chapter injects:
+
+# %%
+import json
+
+print(json.dumps(sc.description_item(described.description), indent=2))
+
+# %% [markdown]
+# And the newer way's item: the screenshot itself, as an `input_image` content part (the data URL shortened here):
+
+# %%
+item = sc.image_item(screens[0])
+item["content"][1]["image_url"] = item["content"][1]["image_url"][:40] + "..."
+print(json.dumps(item, indent=2))
+
+# %% [markdown]
+# ## 4. The whole call, the chapter's way: a description injected as text
+# Now the whole call. The session: the agent's instructions, the voice `marin`, one tool (`lookup_error_code`, a plain Python function the client runs when the model calls it), and server VAD with `create_response: false`. The server still finds the end of the customer's speech, but the *app* sends `response.create`, after attaching a shared screen. The customer's four turns:
+
+# %%
+print(sc.INSTRUCTIONS)
+print(sc.TURN_DETECTION)
+for turn in sc.CALL_SCRIPT:
+    print(turn)
+
+# %% [markdown]
+# Play it. In replay mode, the customer's voice is espeak-ng speech from the fixture, streamed over a real WebSocket to the local Realtime server at 4x speed; the agent's turns come back as audio deltas and transcripts; each shared screen goes through the vision call above.
+
+# %%
+call = await sc.run_call("describe", speed=4)
+call
+
+# %% [markdown]
+# What was said and done, in order (the customer's words are the fixture's script, not a speech recogniser's):
+
+# %%
+print("\n".join(call.transcript()))
+
+# %% [markdown]
+# One of the agent's replies, as received:
+
+# %%
+call.responses[1].audio_widget()
+
+# %% [markdown]
+# **Did the description reach the conversation?** The items, as the server's `conversation.item.added` and `conversation.item.done` events reported them. Each description is a user text item, placed before the answer that uses it:
+
+# %%
+print("\n".join(call.conversation()))
+
+# %% [markdown]
+# The whole call on one timeline (the plot shows call time at real speed): the customer's speech as the server's VAD found it, the agent's replies, each shared screen with its vision call and the injected item, and the tool call.
+
+# %%
+fig = call.plot()
+
+# %% [markdown]
+# What each shared screen costs in waiting: from "share" to the first audio of the answer. In replay these figures come from made-up latencies (the fixtures say so); in live mode they are yours.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+sc.Table(call.screen_latencies(), "share -> answer (ms, at real speed)")
+
+# %% [markdown]
+# The call's cost, itemised: the Realtime session from the `usage` of every `response.done` (by modality, cached apart), plus the three vision calls.
+
+# %%
+call.cost()
+
+# %% [markdown]
+# The same total, from the ledger (in replay mode nothing is charged; the entries show what it would cost):
+
+# %%
+print(f"sum of the lines: ${call.cost().total_usd:.6f}; ledger: ${call.ledger_total():.6f}")
+cfg.ledger
+
+# %% [markdown]
+# ## 5. The newer way: the screenshot straight into the conversation
+# Realtime models take images: the screenshot goes into the conversation as an `input_image` content part, and the vision hop disappears. The same customer, the same screens:
+
+# %%
+call_img = await sc.run_call("image", speed=4)
+print("\n".join(call_img.transcript()))
+
+# %% [markdown]
+# The third agent turn differs: with the pixels in its conversation, the agent can read the taskbar clock. (In replay that answer is hand-written, as every agent turn is; live, what the model notices is up to the model.)
+
+# %%
+print("\n".join(call_img.conversation()))
+
+# %%
+fig = call_img.plot()
+
+# %% [markdown]
+# Its cost. Each image is about 425 tokens at the Realtime model's image rate, and like everything in the conversation it is re-read by every later response (at the cached rate once the prompt's prefix is cached). The local server counts image tokens by the same tile rule as `course_utils.costs`; live, the API's usage reports its own count.
+
+# %%
+call_img.cost()
+
+# %% [markdown]
+# ## 6. The two ways compared
+# What reached the agent, screen by screen:
+
+# %%
+sc.Table(call.knowledge() + call_img.knowledge(), "what the agent's conversation holds")
+
+# %% [markdown]
+# Latency and cost side by side:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+sc.Table(sc.compare(call, call_img), "description vs image")
+
+# %% [markdown]
+# What to take from it:
+#
+# - **Latency**: the description path waits for a second model before the agent can answer (here 1-1.4 s of made-up vision latency per screen; measure yours live). It can start while the customer is still talking, which hides some of it. The image path adds no hop.
+# - **What the agent knows**: a description is a summary written by another model for another question. It left out the taskbar date, the real cause. An image gives the agent the whole screen; whether it reads the corner is up to the model.
+# - **Cost**: the voice dominates either way. The vision calls on `gpt-6-luna` cost almost nothing, and each description is ~70 text tokens; each image is ~425 image tokens at \$5 per 1M and is re-read by every later response. Re-reading is cheap once the prompt's prefix is cached (\$0.50 per 1M for images), and the images push the prompt past the 1,024-token caching threshold sooner, so here the two paths end up within a few per cent of each other (see the table): which one is cheaper depends on how many screens are shared and how long the call runs after them. Fewer, smaller images (detail `low`: 85 tokens) bring the image path down.
+# - **Privacy**: the description path sends the screen to a second model and keeps only words in the voice session; the image path keeps the pixels in the session for the rest of the call.
+
+# %% [markdown]
+# ## 7. Summary: the chapter's capabilities, today
+# The chapter closes with a table of multimodal capabilities. Here it is as of November 2026, each row linked to the notebook section that shows it.
+#
+# | Capability | Input | Output | The chapter's | Today (2026-11) | Cost | Demonstrated in |
+# |---|---|---|---|---|---|---|
+# | Vision | Image | Text | GPT-4o | `gpt-6-luna` (images in, text out) | Low: \$0.10 in / \$0.50 out per 1M; an 800x500 screenshot is ~425 input tokens | [05: 3. One shared screen, step by step](05_video_customer_service.ipynb#3.-One-shared-screen,-step-by-step) |
+# | Image Gen | Text | Image | DALL-E 3 | DALL-E 3 is shut down; OpenAI's model page points to its GPT-Image Sunburst models (not on our facts sheet, not priced here: unverified) | Medium | not in these notebooks |
+# | STT | Speech | Text | Whisper | `gpt-transcribe`; streaming: `gpt-live-transcribe`, `gpt-realtime-whisper` | Low: \$0.0045/min; streaming \$0.017/min | [02: 2. The cascade: three calls in series](02_realtime_vs_cascade.ipynb#2.-The-cascade:-three-calls-in-series) |
+# | TTS | Text | Speech | OpenAI TTS | `tts-1`/`gpt-4o-mini-tts` shut down on 2027-01-06 (notice of 2026-10-01), and no new `/v1/audio/speech` model is announced: Realtime, a Gemini TTS model, or espeak-ng offline | Low | [02: 3. What happens when the TTS step loses its model](02_realtime_vs_cascade.ipynb#3.-What-happens-when-the-TTS-step-loses-its-model) |
+# | Realtime | Speech | Speech | Realtime API | `gpt-realtime-2.1` (GA protocol); OpenAI Live API `gpt-live-1.1`; Gemini Live `gemini-3.8-live` | High: audio \$32 in / \$64 out per 1M; Live \$0.05/min | [01: 5. Send a recorded utterance, hear the reply](01_realtime_voice.ipynb#5.-Send-a-recorded-utterance,-hear-the-reply), [07: 4. Way 2: GPT-Live, the model decides the turns](07_live_apis.ipynb#4.-Way-2:-GPT-Live,-the-model-decides-the-turns) |
+# | Video | Video | Text | Gemini 2.5 | `gemini-3.8-flash` through `google-genai` (1 fps, 70 tokens a frame) | Medium: \$0.75 in / \$3.75 out per 1M until 2026-12-31, then \$1.50 / \$7.50 | [03: 6. Native video understanding: from google-generativeai to google-genai](03_video_understanding.ipynb#6.-Native-video-understanding:-from-google-generativeai-to-google-genai) |
+# | Video Gen | Text | Video | Sora/Runway | Sora's API closed on 2026-09-24; Gemini Omni Flash (Google's default), Veo 3.1 (Vertex AI only), Runway `gen4.5`/`gen4_turbo`, Kling, Pika and Seedance via fal | Very High: ~\$0.10 per second of 720p (Omni Flash) | [04: 3. One job model](04_video_generation.ipynb#3.-One-job-model) |
+# | Realtime + screen | Speech + image | Speech | (this case) | `gpt-realtime-2.1` with `input_image`, or a vision model's description injected as text | High (the voice dominates; each image is re-read, cached, every later turn) | [05: 5. The newer way: the screenshot straight into the conversation](05_video_customer_service.ipynb#5.-The-newer-way:-the-screenshot-straight-into-the-conversation), [05: 6. The two ways compared](05_video_customer_service.ipynb#6.-The-two-ways-compared) |
+#
+# **What changed since the chapter was written:** GPT-4o as the vision example gave way to current small models that take images (`gpt-6-luna` here; the chapter's `gpt-4.1-mini` leaves the API on 2027-01-14). DALL-E 3 was shut down (OpenAI's model page; not on our facts sheet). Whisper's API role went to `gpt-transcribe` and the streaming transcribers. OpenAI's TTS models (`tts-1`, `gpt-4o-mini-tts`) were given notice on 2026-10-01 and shut down on 2027-01-06, with no new speech endpoint model announced. The Realtime API left beta (GA protocol only; `gpt-4o-realtime-preview` is shut down; `gpt-realtime-2.1` is the flagship, and Realtime models take images), and OpenAI's Live API, billed by the minute, is where its docs now start new voice apps. Gemini 2.5 (and 2.0) shut down; Gemini 3.x reads video through `google-genai`. Sora's API closed on 2026-09-24; Gemini Omni Flash is Google's default video model. Prices are in `data/pricing/prices.csv`, each with its source and date.

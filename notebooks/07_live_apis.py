@@ -1,0 +1,359 @@
+# %% [markdown]
+# # 8.4 Three ways to talk to a model: Realtime, GPT-Live and Gemini Live
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/realtime-video-lab/realtime-video-lab/blob/main/notebooks/07_live_apis.ipynb)
+#
+# **Cost of running it live:** about \$0.08 (the 25-second support call on each API: Realtime about \$0.04, GPT-Live about \$0.02, Gemini Live about \$0.01; plus two short GPT-Live sessions, about \$0.02; each session is reserved in the ledger before it starts). In replay mode (the default) it costs nothing and needs no key.
+#
+# The chapter teaches one way to talk to a model, the Realtime API, where **your client** decides the turns: it sets the voice activity detection, cancels replies and truncates what the user did not hear. Since then OpenAI shipped the **Live API** (`gpt-live-1`, `gpt-live-1.1`), where **the model** decides the turns and you pay per minute, and Google's peer is the **Gemini Live API** (`gemini-3.8-live`). This notebook runs the same support call through all three, puts their differences side by side with sources, migrates notebook 01's Realtime client to Live concept by concept, and computes where their costs cross.
+
+# %% [markdown]
+# Install what Colab lacks (nothing runs here outside Colab), then choose the mode. `setup()` prints the mode and which providers have keys, never a key. Replay mode talks only to local servers on 127.0.0.1.
+
+# %%
+import sys
+
+if "google.colab" in sys.modules:  # Colab lacks only these; locally, scripts/install.sh did it
+    # %pip install -q "realtime-video-lab @ git+https://github.com/realtime-video-lab/realtime-video-lab" anywidget
+
+# %%
+import course_utils
+
+cfg = course_utils.setup()  # replay unless COURSE_MODE or setup(mode=...) says otherwise
+
+# %% [markdown]
+# ## 1. The call
+# A customer asks where an order is. The script's user side is espeak-ng speech (a fixture, with its provenance in `data/fixtures/live/support_call/manifest.json`). In replay mode each API is a local server of ours that implements its protocol and speaks the script's replies, in order, whatever the user says. `SPEED` paces the audio at four times real time here; against the real APIs it must be 1.
+
+# %%
+from IPython.display import Markdown, display
+
+from course_utils.live import load_conversation
+
+SPEED = 4 if cfg.is_replay else 1
+conv = load_conversation("support_call")
+for i, utterance in enumerate(conv.user, 1):
+    print(f"user line {i} ({utterance.duration_ms / 1000:.1f} s): {utterance.text}")
+
+# %% [markdown]
+# The first line, as the user says it (downsampled to 16 kHz for the notebook):
+
+# %%
+from course_utils.live.engine import from_pcm24
+from course_utils.voice import audio_widget
+
+audio_widget(from_pcm24(conv.user[0].pcm, 16000), 16000)
+
+# %% [markdown]
+# ## 2. One tool, three plumbings
+# The assistant looks the order up in our own Python function. Each API asks for it differently (a function tool, a delegation, a function declaration), but the function is the same.
+
+# %%
+ORDERS = {"4815": "Order 4815 shipped on Monday and arrives on Friday."}
+
+
+def lookup_order(order_number: str) -> str:
+    """Look up the shipping status of an order by its number."""
+    return ORDERS.get(order_number, f"I cannot find order {order_number}.")
+
+
+# %% [markdown]
+# ## 3. Way 1: Realtime, the client decides the turns
+# Notebook 01's `RealtimeClient`. The client chooses the VAD (`server_vad`, 500 ms of silence ends a turn) and registers the tool; the server answers each turn. In replay, `realtime_fixture` hands the Realtime stand-in the very same script (same audio, the tool turn as a function call), in memory.
+
+# %%
+from course_utils.live.compare import realtime_fixture
+from course_utils.realtime import LocalRealtimeServer, RealtimeClient
+from course_utils.voice import VirtualClockSink
+
+rt_server = await LocalRealtimeServer(fixture=realtime_fixture(conv), speed=SPEED).start() if cfg.is_replay else None
+rt = RealtimeClient("gpt-realtime-2.1", url=rt_server.url if rt_server else None, speed=SPEED,
+                    sink=VirtualClockSink(speed=SPEED))
+await rt.connect()
+rt.tool(lookup_order)
+await rt.update_session(instructions=conv.instructions, tools=rt.tool_schemas(),
+                        turn_detection={"type": "server_vad", "threshold": 0.5, "silence_duration_ms": 500})
+for utterance in conv.user:
+    before = len(rt.results)
+    await rt.say(utterance.pcm)
+    said = " ".join(r.transcript for r in rt.results[before:] if r.transcript)
+    print(f"user:      {utterance.text}\nassistant: {said}")
+await rt.wait_for_playback()
+await rt.close()
+if rt_server:
+    await rt_server.stop()
+
+# %% [markdown]
+# Realtime bills tokens: user audio 1 token per 100 ms, assistant audio 1 per 50 ms, and every response re-reads the conversation so far (the cached part at a tenth of the price). Its cost, from the `usage` of every `response.done`:
+
+# %%
+rt.cost()
+
+# %% [markdown]
+# ## 4. Way 2: GPT-Live, the model decides the turns
+# `LiveClient` is built on the official SDK's `client.live.connect()`. What is *missing* is the lesson: no VAD settings, no commit, no `response.create`, no cancel, no truncate. The client keeps its microphone open (a Live session's timeline advances with the audio it receives, silence included), plays what arrives, and answers delegated work.
+#
+# A delegation carries **no task text**, only an id: the application works out what to do from what the user just said (the input transcript), then hands the result back with `session.commentary.append`, which the model speaks.
+
+# %%
+from course_utils.live import DelegationRequest, LiveClient, LocalLiveServer
+
+NUMBERS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+           "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+
+
+def order_from_speech(request: DelegationRequest) -> str:
+    """The delegated task: find the order number in what the caller just said, look it up."""
+    words = [w.strip(".,").lower() for w in request.user_text.split()]
+    digits = "".join(NUMBERS.get(w, w if w.isdigit() else "") for w in words)
+    return lookup_order(digits)
+
+
+# %% [markdown]
+# The call. `say` queues a clip on the open microphone; `wait_for_reply` returns once the model has answered and gone quiet. In replay, `LocalLiveServer` serves the Live route the SDK builds from `websocket_base_url` (`.../v1/live/sessions`).
+
+# %%
+live_server = await LocalLiveServer("support_call", speed=SPEED).start() if cfg.is_replay else None
+live = LiveClient("gpt-live-1.1", instructions=conv.instructions, delegate=order_from_speech, speed=SPEED,
+                  max_minutes=2, websocket_base_url=live_server.websocket_base_url if live_server else None)
+await live.start()
+for utterance in conv.user:
+    await live.say(utterance.pcm)
+    reply = await live.wait_for_reply()
+    print(f"user:      {utterance.text}\nassistant: {reply.text}")
+await live.close()
+
+# %% [markdown]
+# The transcript comes as timestamped pieces (`start_ms`, `end_ms` on the session timeline); the SDK's own `TranscriptGrouper` turns them into segments. And the delegated work, as the client saw it:
+
+# %%
+for speaker, text in live.transcript():
+    print(f"{speaker:>9}: {text}")
+for request, result in live.delegations:
+    print(f"\ndelegation (heard: {request.user_text!r}) -> {result!r}")
+
+# %% [markdown]
+# The same latency figures as notebook 01, in session time (wall clock x `SPEED`). The anchor is the end of the user's speech; there is no `response.done`, so "done" is the reply's last audio. Timings vary run to run:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+print(live.trace.format_table())
+
+# %% [markdown]
+# Who talks when: the user's lines and the model's replies on one axis, the tool run marked, the first-audio latency under each reply. The model waited for the end of each line by itself.
+
+# %%
+from course_utils.live import plot_turns
+
+fig = plot_turns(live.trace, title="GPT-Live: the model decides when to talk")
+
+# %% [markdown]
+# And notebook 01's event timeline for the tool turn (the shared `plot_timeline`): microphone appends the whole time, the delegation, the commentary sent back, then the audio.
+
+# %%
+from course_utils.voice import plot_timeline
+
+fig = plot_timeline(live.trace, turn=2)
+
+# %% [markdown]
+# Live bills **session time**: `session.usage.updated` reports cumulative billable seconds, `session.closed` the final figure, at \$0.05 a minute (data/pricing/prices.csv). Silence counts.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+print(live.usage)
+live.cost
+
+# %% [markdown]
+# ## 5. Interrupting GPT-Live
+# A long answer, and the caller cuts in. With Realtime the client stops playback, cancels and truncates. With Live the client just keeps talking: the model hears it and goes quiet (the stand-in stops within one 100 ms chunk of hearing speech; what was already sent, at most a few hundred ms, still plays).
+
+# %%
+barge = load_conversation("support_interrupt")
+barge_server = await LocalLiveServer("support_interrupt", speed=SPEED).start() if cfg.is_replay else None
+cut_in = LiveClient("gpt-live-1.1", speed=SPEED, max_minutes=1,
+                    websocket_base_url=barge_server.websocket_base_url if barge_server else None)
+await cut_in.start()
+await cut_in.say(barge.user[0].pcm)
+while not cut_in.replies or cut_in.replies[0].audio_ms < 2500:  # let the long answer play for 2.5 s
+    await cut_in.pause(100)
+await cut_in.say(barge.user[1].pcm)
+second = await cut_in.wait_for_reply()
+await cut_in.close()
+first = cut_in.replies[0]
+print(f"first answer interrupted: {first.interrupted}; second answer: {second.text!r}")
+
+# %% [markdown]
+# How much of the 12.7-second answer was spoken before the model went quiet (this depends on timing):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+print(f"{first.audio_ms / 1000:.1f} s of {barge.assistant[0].duration_ms / 1000:.1f} s: {first.text!r}")
+print(cut_in.trace.format_table())
+
+# %%
+fig = plot_turns(cut_in.trace, title="GPT-Live: the caller cuts in, the model goes quiet")
+
+# %% [markdown]
+# ## 6. Way 3: Gemini Live, through `google-genai`
+# `client.aio.live.connect(model="gemini-3.8-live", config=...)`: the first message is `setup` (model, voice, system instruction, tools, both transcriptions), audio goes in at 16 kHz with `send_realtime_input`, the server's activity detection decides the turns, and the reply comes back as 24 kHz audio parts. Gemini generates faster than real time and the client buffers; on `interrupted` the client must flush its buffer. In replay, `LocalGeminiLiveServer` speaks the protocol over TLS (the SDK always opens `wss://`), and `server.http_options()` points the SDK at it.
+
+# %%
+from course_utils.live import GeminiLiveClient, LocalGeminiLiveServer
+
+LOOKUP_ORDER = {"name": "lookup_order", "description": "Look up the shipping status of an order by its number.",
+                "parameters": {"type": "object", "properties": {"order_number": {"type": "string"}},
+                               "required": ["order_number"]}}
+
+gemini_server = await LocalGeminiLiveServer("support_call", speed=SPEED).start() if cfg.is_replay else None
+gemini = GeminiLiveClient("gemini-3.8-live", instructions=conv.instructions, speed=SPEED, max_minutes=2,
+                          functions={"lookup_order": lookup_order}, function_declarations=[LOOKUP_ORDER],
+                          http_options=gemini_server.http_options() if gemini_server else None)
+await gemini.start()
+for utterance in conv.user:
+    await gemini.say(utterance.pcm)
+    turn = await gemini.wait_for_reply()
+    print(f"user:      {turn.user_text}\nassistant: {turn.text}")
+await gemini.close()
+print("\nfunction calls:", [call for t in gemini.replies for call in t.tool_calls])
+
+# %% [markdown]
+# Gemini Live bills **tokens** (32 per second of audio), and its session memory is re-read as input every turn: watch the prompt grow from turn to turn in `usage_metadata`.
+
+# %%
+for i, usage in enumerate(gemini.usage, 1):
+    details = {d.modality.value: d.token_count for d in usage.prompt_tokens_details}
+    print(f"turn {i}: prompt {usage.prompt_token_count:>4} tokens {details}, reply {usage.response_token_count:>3} audio tokens")
+gemini.cost
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+print(gemini.trace.format_table())
+
+# %% [markdown]
+# Cleaning up the local servers (in live mode there are none):
+
+# %%
+for server in (live_server, barge_server, gemini_server):
+    if server:
+        await server.stop()
+
+# %% [markdown]
+# ## 7. Side by side
+# What differs, and where each fact comes from (the installed SDKs are the oracle for the protocol shapes; provider pages for limits and prices; `data/pricing/` has a source and date per price).
+
+# %%
+from course_utils.live.compare import differences_markdown
+
+display(Markdown(differences_markdown()))
+
+# %% [markdown]
+# ## 8. Notebook 01's Realtime client, migrated to Live
+# Concept by concept, what the Realtime client did and what becomes of it on the Live API:
+#
+# | notebook 01 (Realtime) | Live API | what changes |
+# |---|---|---|
+# | `wss://api.openai.com/v1/realtime?model=...` | `client.live.connect()` -> `/v1/live/sessions` | the model moves into the first event |
+# | wait for `session.created`, then `session.update` | send `session.start` {model, instructions, audio, delegation}, wait for `session.started` | configuration is fixed at start (voice, format, instructions) |
+# | `turn_detection` (threshold, prefix padding, silence) | none | the model decides when you are done |
+# | `input_audio_buffer.append` / `commit` / `clear` | `session.input_audio.append` only (plus mute/unmute) | keep streaming, silence included: the timeline moves with the audio |
+# | `response.create` | none | the model answers by itself |
+# | barge-in: stop playback, `response.cancel`, `conversation.item.truncate` | nothing to send | the model goes quiet; the client plays what arrives |
+# | `response.output_audio.delta` (per item) | `session.output_audio.delta` (one stream) | no item ids |
+# | transcript deltas + `.done` per item | `session.input/output_transcript.delta` with `start_ms`/`end_ms` | group with the SDK's `TranscriptGrouper` |
+# | function tools; `function_call_output` + `response.create` | `session.delegation.created`; `session.commentary.append` (spoken) or `thinking.append` (silent) | the task text is not in the event: read it from the transcript |
+# | `usage` in every `response.done` (tokens) | `session.usage.updated` / `session.closed` (seconds) | price = seconds x \$0.05 / 60 |
+#
+# The whole Live loop with nothing but the SDK, against the local server (the `LiveClient` above adds the microphone pacing, playback, delegation, trace and ledger around exactly this):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (the segment times depend on when the server started replying)
+import asyncio
+
+from openai import AsyncOpenAI
+from openai.lib.live import AsyncTranscriptGrouper
+
+from course_utils.live.engine import silence
+from course_utils.voice import b64encode_pcm, chunk_pcm
+
+demo_server = await LocalLiveServer("support_call", speed=SPEED).start() if cfg.is_replay else None
+client = AsyncOpenAI(api_key=cfg.key("openai"), websocket_base_url=demo_server.websocket_base_url if demo_server else None)
+segments = []
+async with client.live.connect() as conn, AsyncTranscriptGrouper() as grouper:
+    grouper.on("segment.closed", lambda closed: segments.append(closed.segment))
+    await conn.session.start(session={"model": "gpt-live-1.1", "audio": {"output": {"voice": "marin"}}})
+    started = await asyncio.wait_for(conn.recv(), 10)
+    print(started.type, started.session.model, started.session.audio.format.type)
+
+    async def microphone():  # the user's first line, then silence: the stream never stops
+        for chunk in chunk_pcm(conv.user[0].pcm + silence(4500), ms=50):
+            await conn.session.input_audio.append(audio=b64encode_pcm(chunk))
+            await asyncio.sleep(0.05 / SPEED)
+        await conn.session.close()
+
+    mic = asyncio.ensure_future(microphone())
+    async for event in conn:  # ends after session.closed
+        await grouper.push(event)
+        if event.type == "session.closed":
+            print(event.type, event.reason)
+            break
+    await mic
+for segment in segments:
+    print(f"{segment.speaker:>9} [{segment.start_ms}-{segment.end_ms} ms]: {segment.text}")
+if demo_server:
+    await demo_server.stop()
+
+# %% [markdown]
+# ## 9. The cost crossover
+# One conversation, five ways, priced with `course_utils.costs` (every price and token rule has a source and date in `data/pricing/`). The conversation's shape is the same for all: 4 turns a minute, the user speaks 6 s and the assistant 6 s of each 15-second turn, 500 tokens of instructions.
+#
+# * Realtime (`gpt-realtime-2.1`, `-mini`): tokens; each reply re-reads the whole conversation (with caching), so each minute costs a little more than the last; silence is not billed.
+# * GPT-Live (`gpt-live-1.1`): \$0.05 per minute of session time, a straight line.
+# * Gemini Live: tokens; the whole session memory is re-read every turn, with no caching assumed: it grows fastest.
+# * The cascade (`gpt-transcribe` + `gpt-6-luna` + `gpt-4o-mini-tts`): cheapest, slowest, and its TTS model shuts down on 2027-01-06.
+#
+# The curves join the cumulative cost at the end of each turn; the crossing points are solved on each straight segment, not read off the plot.
+
+# %%
+from course_utils.live.crossover import all_crossings, cost_curves, plot_crossover, table
+
+curves = cost_curves(30)
+found = all_crossings(curves)
+fig = plot_crossover(curves, found)
+
+# %%
+for crossing in found:
+    print(crossing)
+print()
+for row in table(curves):
+    print(f"{row['option']:<32}", "  ".join(f"{k} ${v:.3f}" for k, v in row.items() if k.endswith("min")),
+          f" | minute 30 costs ${row['cost of minute 30']:.3f}")
+
+# %% [markdown]
+# Where the lines cross depends on the shape of the conversation and on caching. A call where the assistant does most of the talking, and the same call without Realtime's prompt caching:
+
+# %%
+from course_utils.live.crossover import ConversationShape
+
+talkative = ConversationShape(turns_per_minute=4, user_talk_fraction=0.2, assistant_talk_fraction=0.7)
+for name, kwargs in [("assistant talks 70%", {"shape": talkative}), ("no prompt caching", {"caching": False})]:
+    print(name)
+    for crossing in all_crossings(cost_curves(30, **kwargs), after=1.0):
+        print("  ", crossing)
+
+# %% [markdown]
+# ## 10. Choosing
+# * **A new voice assistant on OpenAI: start with GPT-Live** (OpenAI's own advice). Turn-taking, interruption and pacing are the model's job, the client is small, and a minute costs the same whether the call is 1 or 30 minutes long. You pay for silence: hang up idle sessions.
+# * **Realtime** when the application must own the turns: push-to-talk, custom VAD, text and audio mixed in one conversation, exact control over what the model heard (truncate), tools as plain function calls. Silence is free on Realtime and `gpt-realtime-2.1-mini` stays under Live's line for this shape (with caching; without it they cross near 3 minutes); the flagship costs more than Live after the first quarter-minute, and every Realtime call costs more per minute the longer it runs.
+# * **Gemini Live** when you are on Google's stack or need its features (video input, Google tools): the cheapest of the three speech-to-speech APIs for a call of a minute or so, but its session memory is re-read every turn, so it is the most expensive option for long calls - use context compression (a sliding window) and watch `usage_metadata`.
+# * **The cascade** (transcribe -> chat -> speak) when cost matters more than latency and interruption, or when you need a step in the middle (moderation, a bigger text model); notebook 02 shows its latency, and its TTS model's shutdown date means planning a replacement.
+# * Whatever you pick: price the call before it runs, set a maximum length, and read the usage it reports.
+
+# %% [markdown]
+# ## Running it live
+# `course_utils.setup(mode="live", budget_usd=0.50)` with `OPENAI_API_KEY` and `GEMINI_API_KEY` set, then re-run: `SPEED` becomes 1, the same clients talk to `wss://api.openai.com/v1/realtime`, `wss://api.openai.com/v1/live/sessions` and Gemini's `BidiGenerateContent`, each session is reserved in the ledger first and settled from its usage. The real models do not follow our script: expect different words, and a different cost. The ledger of this kernel (in replay nothing is charged):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (a Live session's billed seconds vary by a second with timing)
+cfg.ledger
