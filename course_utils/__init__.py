@@ -8,4 +8,4 @@ from .errors import BudgetExceeded, CourseError, JobFailed, MissingKeyError, Ope
 
 __all__ = ["setup", "get_config", "Config", "CourseError", "BudgetExceeded", "MissingKeyError",
            "ReplayNetworkBlocked", "JobFailed", "OperationTimeout"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

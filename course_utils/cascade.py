@@ -19,7 +19,6 @@ manifest), so replayed stage times are **replayed, not measured**; :class:`Stage
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from .clients import openai_client
 from .config import get_config
 from .errors import CourseError
 from .fixtures import fixture_dir, load_manifest
+from .voice import prerendered
 from .voice.audio import SAMPLE_RATE, duration_ms, load_audio, to_pcm16_bytes, wav_bytes
 
 STT_MODEL = "gpt-transcribe"
@@ -166,10 +166,12 @@ def _tts_row(model: str, on: date | str | None) -> costs.PriceRow:
 def check_tts(tts: str, on: date | str | None = None) -> str:
     """Raise :class:`ModelRetired` if ``tts`` cannot speak on the date ``on`` (default today); return a status line."""
     if tts == ESPEAK:
-        if shutil.which(ESPEAK) is None:
-            raise CourseError("espeak-ng is not installed: apt install espeak-ng (or brew install espeak-ng), "
-                              f"or use tts='{GEMINI_TTS_MODEL}' in live mode.")
-        return f"{ESPEAK}: local speech synthesis, offline, no cost"
+        if prerendered.espeak_installed():
+            return f"{ESPEAK}: local speech synthesis, offline, no cost"
+        if get_config().is_replay:  # the replayed replies were rendered ahead of time
+            return (f"{ESPEAK}: not installed here, so replay uses its speech pre-rendered in the fixtures; "
+                    f"to speak new words, {prerendered.INSTALL_HINT}")
+        raise CourseError(f"espeak-ng is not installed: {prerendered.INSTALL_HINT}, or use tts='{GEMINI_TTS_MODEL}' in live mode.")
     if tts not in TTS_ENGINES:
         raise CourseError(f"Unknown TTS {tts!r}; use one of {', '.join(TTS_ENGINES)}.")
     row = _tts_row(tts, on)
@@ -178,8 +180,16 @@ def check_tts(tts: str, on: date | str | None = None) -> str:
 
 
 def espeak_pcm(text: str, voice: str = "en-us+f3", wpm: int = 165) -> bytes:
-    """Speak ``text`` with espeak-ng locally; PCM16 mono 24 kHz."""
-    check_tts(ESPEAK)
+    """Speak ``text`` with espeak-ng locally; PCM16 mono 24 kHz.
+
+    Without espeak-ng, words that were rendered ahead of time (:mod:`course_utils.voice.prerendered`)
+    come from the fixtures; other words raise a one-line error saying what to install.
+    """
+    if not prerendered.espeak_installed():
+        clip = prerendered.find(text, voice, wpm)
+        if clip is None:
+            raise CourseError(f"espeak-ng is not installed and these words were not pre-rendered: {prerendered.INSTALL_HINT}.")
+        return to_pcm16_bytes(load_audio(clip))
     try:
         out = subprocess.run([ESPEAK, "-v", voice, "-s", str(wpm), "--stdout", text], capture_output=True,
                              check=True, timeout=60).stdout
@@ -228,7 +238,7 @@ class Cascade:
     def _stage(self, name: str, model: str, t0: float, start: float, first: float, end: float, **detail) -> Stage:
         rel = lambda t: (t - t0) * 1000  # noqa: E731
         if name == "speak" and self.tts == ESPEAK:
-            timing, source = "measured", "espeak-ng on this machine"
+            timing, source = "measured", prerendered.source_line()
         elif self.mode == "replay":
             info = self._latencies.get(name, {})
             timing = "measured (replayed delays)"

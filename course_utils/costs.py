@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from html import escape
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .data_location import DATA_DIR
+from .display import no_math
 from .errors import CourseError
 
-PRICING_DIR = Path(__file__).resolve().parent.parent / "data" / "pricing"
+PRICING_DIR = DATA_DIR / "pricing"
 PER_MILLION = 1_000_000
 
 
@@ -162,8 +163,8 @@ class CostBreakdown:
             f"<td style='text-align:right'>${ln.usd_per_unit:g}</td><td style='text-align:right'>${ln.usd:.5f}</td></tr>"
             for ln in self.lines)
         notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
-        return (f"<b>{escape(self.title)}</b>: <b>${self.total_usd:.4f}</b><table><tr><th>what</th><th>quantity</th>"
-                f"<th>unit</th><th>price</th><th>cost</th></tr>{body}</table>" + (f"<ul>{notes}</ul>" if notes else ""))
+        return no_math(f"<b>{escape(self.title)}</b>: <b>${self.total_usd:.4f}</b><table><tr><th>what</th><th>quantity</th>"
+                       f"<th>unit</th><th>price</th><th>cost</th></tr>{body}</table>" + (f"<ul>{notes}</ul>" if notes else ""))
 
 
 CostEstimate = CostBreakdown  # an estimate and an actual cost have the same shape
@@ -250,9 +251,9 @@ class ConversationEstimate:
         cols = ["turn", "elapsed_min", "input_tokens", "cached_tokens", "output_tokens", "usd", "cumulative_usd"]
         body = "".join("<tr>" + "".join(f"<td style='text-align:right'>{r[c]:,.4g}</td>" for c in cols) + "</tr>" for r in self.rows)
         notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
-        return (f"<b>{escape(self.model)}</b>: {len(self.rows)} turn{'s' if len(self.rows) != 1 else ''}, {self.minutes:.1f} min, <b>${self.total_usd:.4f}</b> "
-                f"(${self.usd_per_minute:.4f}/min)<table><tr>{''.join(f'<th>{c}</th>' for c in cols)}</tr>{body}</table>"
-                f"<ul>{notes}</ul>")
+        return no_math(f"<b>{escape(self.model)}</b>: {len(self.rows)} turn{'s' if len(self.rows) != 1 else ''}, {self.minutes:.1f} min, <b>${self.total_usd:.4f}</b> "
+                       f"(${self.usd_per_minute:.4f}/min)<table><tr>{''.join(f'<th>{c}</th>' for c in cols)}</tr>{body}</table>"
+                       f"<ul>{notes}</ul>")
 
 
 def _conversation(model: str, turns: int, user_s: float, assistant_s: float, instructions_tokens: float,
@@ -347,6 +348,50 @@ def estimate_live_session(model: str = "gpt-live-1.1", minutes: float = 5.0, sta
     return result
 
 
+# -- OpenAI Realtime translation -------------------------------------------------------------------
+TRANSLATION_MODEL = "gpt-realtime-translate"
+
+
+def cost_from_translation_seconds(seconds: float, model: str = TRANSLATION_MODEL, transcription_seconds: float = 0.0,
+                                  transcription_model: str = "gpt-realtime-whisper",
+                                  on: str | date | None = None) -> CostBreakdown:
+    """A Realtime translation session's cost from the duration of the audio it was sent (silence included):
+    billed per minute of audio, not per token. ``transcription_seconds``: audio also transcribed in the
+    source language (``audio.input.transcription``), priced at ``transcription_model``'s per-minute rate."""
+    result = CostBreakdown(f"{model} session, {seconds:g} s of audio")
+    result.add("translated audio", seconds / 60, "minutes", price(model, "audio_minute", on))
+    if transcription_seconds:
+        result.add(f"source transcription ({transcription_model})", transcription_seconds / 60, "minutes",
+                   price(transcription_model, "audio_minute", on))
+        result.notes.append("source transcription counted at its own per-minute price: OpenAI's pages do not say "
+                            "whether a translation session bills it separately, so the budget guard errs high")
+    result.notes.append(f"billed by audio duration (data/pricing/prices.csv: {price_row(model, 'audio_minute', on).source})")
+    return result
+
+
+def estimate_translation_session(minutes: float = 5.0, listeners: int = 1, model: str = TRANSLATION_MODEL,
+                                 transcription_model: str | None = None,
+                                 on: str | date | None = None) -> CostBreakdown:
+    """Estimate Realtime translation for ``minutes`` of speech into ``listeners`` target languages.
+
+    A session has one output language, so each listener language is its own session receiving the same
+    audio: the cost scales with the number of languages, not of people (everyone who hears Spanish shares
+    the Spanish session). With ``transcription_model``, one of the sessions also transcribes the source.
+    """
+    if listeners < 1:
+        raise CourseError(f"listeners is the number of target languages (sessions), at least 1 (got {listeners}).")
+    result = CostBreakdown(f"{model}: {minutes:g} min into {listeners} language{'s' if listeners != 1 else ''}")
+    result.add(f"translated audio ({listeners} session{'s' if listeners != 1 else ''})", minutes * listeners,
+               "minutes", price(model, "audio_minute", on))
+    if transcription_model:
+        result.add(f"source transcription ({transcription_model}, one session)", minutes, "minutes",
+                   price(transcription_model, "audio_minute", on))
+        result.notes.append("source transcription counted at its own per-minute price (not confirmed as billed "
+                            "separately; counted so the estimate errs high)")
+    result.notes.append("one session per target language, each billed for the whole duration, silence included")
+    return result
+
+
 def estimate_cascade_conversation(turns: int = 10, user_seconds_per_turn: float = 5.0,
                                   assistant_seconds_per_turn: float = 10.0, instructions_tokens: int = 500,
                                   stt_model: str = "gpt-transcribe", llm_model: str = "gpt-6-luna",
@@ -380,31 +425,39 @@ def estimate_cascade_conversation(turns: int = 10, user_seconds_per_turn: float 
 
 
 # -- Gemini --------------------------------------------------------------------------------------
+def _gemini_get(obj: Any, name: str, default: Any = 0) -> Any:
+    """A Gemini usage field from an SDK object, or a dict in either form: snake_case (the SDK's
+    ``model_dump()``) or camelCase (the wire JSON, ``usageMetadata``)."""
+    if isinstance(obj, Mapping) and name not in obj:
+        head, *rest = name.split("_")
+        name = head + "".join(p.title() for p in rest)
+    return _get(obj, name, default)
+
+
 def cost_from_gemini_usage(usage_metadata: Any, model: str, on: str | date | None = None) -> CostBreakdown:
-    """Cost of one Gemini response from its ``usage_metadata`` (dict or SDK object), input by modality."""
+    """Cost of one Gemini response from its ``usage_metadata`` (SDK object, or dict with snake_case or
+    camelCase keys), by modality. One rule on both sides: tokens a total counts beyond its
+    per-modality details (separators, timestamps) are priced as text."""
+    g = _gemini_get
     result = CostBreakdown(f"{model} response")
-    prompt_total = _get(usage_metadata, "prompt_token_count")
-    details = _get(usage_metadata, "prompt_tokens_details", None) or []
-    counted = 0
-    for d in details:
-        modality = str(_get(d, "modality", "TEXT")).split(".")[-1].lower()
-        n = _get(d, "token_count")
-        counted += n
-        if n:
-            result.add(f"{modality} input", n, "tokens", price(model, f"input_{modality}", on), PER_MILLION)
-    if prompt_total - counted > 0:  # tokens the details leave out (separators, timestamps) are priced as text
-        result.add("other input (not in details)", prompt_total - counted, "tokens", price(model, "input_text", on), PER_MILLION)
-    out_details = _get(usage_metadata, "candidates_tokens_details", None) or _get(usage_metadata, "response_tokens_details", None) or []
-    out_total = _get(usage_metadata, "candidates_token_count") or _get(usage_metadata, "response_token_count")
-    if out_details:
-        for d in out_details:
-            modality = str(_get(d, "modality", "TEXT")).split(".")[-1].lower()
-            n = _get(d, "token_count")
+
+    def side(total: int, details: list, kind: str) -> None:
+        counted = 0
+        for d in details:
+            modality = str(g(d, "modality", "TEXT")).split(".")[-1].lower()
+            n = g(d, "token_count")
+            counted += n
             if n:
-                result.add(f"{modality} output", n, "tokens", price(model, f"output_{modality}", on), PER_MILLION)
-    elif out_total:
-        result.add("output", out_total, "tokens", price(model, "output_text", on), PER_MILLION)
-    thoughts = _get(usage_metadata, "thoughts_token_count")
+                result.add(f"{modality} {kind}", n, "tokens", price(model, f"{kind}_{modality}", on), PER_MILLION)
+        if total - counted > 0:
+            label = "output" if kind == "output" and not details else f"other {kind} (not in details)"
+            result.add(label, total - counted, "tokens", price(model, f"{kind}_text", on), PER_MILLION)
+
+    side(g(usage_metadata, "prompt_token_count"), g(usage_metadata, "prompt_tokens_details", None) or [], "input")
+    out_details = g(usage_metadata, "candidates_tokens_details", None) or g(usage_metadata, "response_tokens_details", None) or []
+    out_total = g(usage_metadata, "candidates_token_count") or g(usage_metadata, "response_token_count")
+    side(out_total, out_details, "output")
+    thoughts = g(usage_metadata, "thoughts_token_count")
     if thoughts:
         result.add("thinking (billed as output)", thoughts, "tokens", price(model, "output_text", on), PER_MILLION)
     return result

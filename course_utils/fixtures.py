@@ -10,10 +10,10 @@ import json
 from datetime import date
 from pathlib import Path
 
+from .data_location import DATA_DIR
 from .errors import FixtureError
 from .secrets import scrub
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 FIXTURES_DIR = DATA_DIR / "fixtures"
 SCHEMA_VERSION = 1
 

@@ -128,11 +128,12 @@ class Ledger:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from html import escape
-        cells = "".join(
-            "<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in r.values()) + "</tr>"
-            for r in self.rows()
-        )
-        head = "".join(f"<th>{h}</th>" for h in ["#", "provider", "model", "call", "estimate $", "actual $", "status"])
-        return (f"<p><b>Ledger</b>: budget ${self.budget_usd:.2f}, spent ${self.spent_usd:.4f}, "
-                f"remaining ${self.remaining_usd:.4f}</p><table><tr>{head}</tr>{cells}</table>")
+        # dollar amounts as text, never as maths (see course_utils.display)
+        from .display import html_table, no_math
+
+        rows = [{"#": r["#"], "provider": r["provider"], "model": r["model"], "call": r["call"],
+                 "estimate $": r["estimate_usd"], "actual $": r["actual_usd"], "status": r["status"]}
+                for r in self.rows()]
+        head = no_math(f"<p><b>Ledger</b>: budget ${self.budget_usd:.2f}, spent ${self.spent_usd:.4f}, "
+                       f"remaining ${self.remaining_usd:.4f}</p>")
+        return head + (html_table(rows) if rows else "")

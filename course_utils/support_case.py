@@ -540,11 +540,7 @@ async def run_call(mode: str = "describe", speed: float = 4.0, script: tuple[Tur
         vision_client = async_openai_client(fixtures=[VISION_FIXTURE])
     trace = Trace()
     result = CallResult(mode, model, fixture, speed, trace)
-    first_entry = len(cfg.ledger.entries)
-    replay_entry = None
-    if cfg.is_replay:  # the client prices live sessions itself; in replay we record what it would cost
-        est = costs.estimate_realtime_conversation(model, turns=5, user_seconds_per_turn=3, assistant_seconds_per_turn=6)
-        replay_entry = cfg.ledger.reserve("openai", model, f"support call ({mode}): Realtime session", est.total_usd)
+    first_entry = len(cfg.ledger.entries)  # the client prices its session in every mode (replay: not charged)
     if cfg.is_record:
         client_kwargs.setdefault("record_as", f"{record_as}_{mode}")
         client_kwargs.setdefault("record_root", record_root)
@@ -566,45 +562,38 @@ async def run_call(mode: str = "describe", speed: float = 4.0, script: tuple[Tur
     rt.on("conversation.item.added", keep)
     rt.on("input_audio_buffer.committed", committed)
     rt.on("conversation.item.done", keep)
-    try:
-        with _replay_pace(speed, used=mode == "describe"):
-            async with rt:
-                await rt.update_session(instructions=INSTRUCTIONS, voice=VOICE, turn_detection=TURN_DETECTION,
-                                        tools=rt.tool_schemas())
-                for turn in script:
-                    if turn.clip is not None:
-                        before = commits[0]
-                        trace.local("customer.speaks", clip=turn.clip)
-                        await rt.stream_audio(convo.user_audio(turn.clip))
-                        await rt.wait_for(lambda before=before: commits[0] > before,
-                                          what="input_audio_buffer.committed (end of the customer's speech)")
-                        result.user_texts.append(convo.user_turn(turn.clip).get("text", ""))
-                    if turn.screen is not None:
-                        screen = load_screen(turn.screen)
-                        result.image_tokens[screen.name] = screen.image_tokens(detail)
-                        trace.local("screen.shared", screen=screen.name)
-                        if mode == "describe":
-                            trace.local("vision.start", screen=screen.name)
-                            vision = await analyze_screen(vision_client, screen, detail=detail)
-                            trace.local("vision.done", screen=screen.name)
-                            result.visions.append(vision)
-                            trace.local("screen.injected", kind="description", screen=screen.name)
-                            await rt.create_item(description_item(vision.description))
-                        else:
-                            trace.local("screen.injected", kind="image", screen=screen.name)
-                            await rt.create_item(image_item(screen, detail))
-                    await rt.create_response()
-                    answers = await _answer(rt)
-                    result.responses.extend(answers)
-                if rt.server is not None and getattr(rt.server, "sessions", None):
-                    result.server_items = [dict(getattr(it, "data", it)) for it in rt.server.sessions[-1].items]
-    except BaseException:
-        if replay_entry is not None:
-            replay_entry.cancel("the call did not finish")
-        raise
+    with _replay_pace(speed, used=mode == "describe"):
+        async with rt:
+            await rt.update_session(instructions=INSTRUCTIONS, voice=VOICE, turn_detection=TURN_DETECTION,
+                                    tools=rt.tool_schemas())
+            for turn in script:
+                if turn.clip is not None:
+                    before = commits[0]
+                    trace.local("customer.speaks", clip=turn.clip)
+                    await rt.stream_audio(convo.user_audio(turn.clip))
+                    await rt.wait_for(lambda before=before: commits[0] > before,
+                                      what="input_audio_buffer.committed (end of the customer's speech)")
+                    result.user_texts.append(convo.user_turn(turn.clip).get("text", ""))
+                if turn.screen is not None:
+                    screen = load_screen(turn.screen)
+                    result.image_tokens[screen.name] = screen.image_tokens(detail)
+                    trace.local("screen.shared", screen=screen.name)
+                    if mode == "describe":
+                        trace.local("vision.start", screen=screen.name)
+                        vision = await analyze_screen(vision_client, screen, detail=detail)
+                        trace.local("vision.done", screen=screen.name)
+                        result.visions.append(vision)
+                        trace.local("screen.injected", kind="description", screen=screen.name)
+                        await rt.create_item(description_item(vision.description))
+                    else:
+                        trace.local("screen.injected", kind="image", screen=screen.name)
+                        await rt.create_item(image_item(screen, detail))
+                await rt.create_response()
+                answers = await _answer(rt)
+                result.responses.extend(answers)
+            if rt.server is not None and getattr(rt.server, "sessions", None):
+                result.server_items = [dict(getattr(it, "data", it)) for it in rt.server.sessions[-1].items]
     result.items = list(seen.values())
-    if replay_entry is not None:
-        replay_entry.settle(result.realtime_cost().total_usd, responses=len(result.responses), replay=True)
     result.ledger_entries = list(cfg.ledger.entries[first_entry:])
     if cfg.is_record and result.visions:
         save_vision_exchanges(record_as, result.visions, root=record_root)
@@ -650,10 +639,12 @@ class Table:
     def _repr_html_(self) -> str:
         from html import escape
 
+        from .display import no_math
+
         if not self.rows:
             return f"<p>{escape(self.title)}: (no rows)</p>"
         cols = list(self.rows[0])
         head = "".join(f"<th>{escape(c)}</th>" for c in cols)
         body = "".join("<tr>" + "".join(f"<td>{escape(str(r.get(c, '')))}</td>" for c in cols) + "</tr>" for r in self.rows)
         title = f"<p><b>{escape(self.title)}</b></p>" if self.title else ""
-        return f"{title}<table><tr>{head}</tr>{body}</table>"
+        return no_math(f"{title}<table><tr>{head}</tr>{body}</table>")  # dollar amounts as text, not maths

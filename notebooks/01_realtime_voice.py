@@ -3,25 +3,68 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/realtime-video-lab/realtime-video-lab/blob/main/notebooks/01_realtime_voice.ipynb)
 #
-# **Cost of running it live:** about \$0.11 with gpt-realtime-2.1 (three short sessions, eight responses; estimate from data/pricing, November 2026 prices). In replay mode (the default) it costs nothing and needs no key.
+# **Cost of running it live:** about <span>&#36;</span>0.11 with gpt-realtime-2.1 (three short sessions, seven responses; estimate from data/pricing, November 2026 prices). In replay mode (the default) it costs nothing and needs no key.
 #
 # Section 1 of the chapter: a spoken conversation with a model over one WebSocket, with interruptions and tools. The chapter's own code no longer runs; this notebook builds the real thing and measures it.
 #
 # **In replay mode the replies are replayed from recorded conversation fixtures, whatever the user says.** A local Realtime-compatible server on 127.0.0.1 speaks the real protocol (the same events, the same VAD parameters, the same errors), but what the assistant says comes from `data/fixtures/realtime/`, made with espeak-ng (each fixture's `provenance` says so). In live mode the same cells talk to OpenAI.
 
 # %% [markdown]
-# Install what Colab lacks (nothing runs here outside Colab), then choose the mode. `setup()` prints the mode and which providers have keys, never a key. Replay mode talks only to local servers on 127.0.0.1.
+# In Colab, install this course's package at a pinned version (one line says what changed; elsewhere nothing happens), then choose the mode. `setup()` prints the mode and which providers have keys, never a key. Replay mode talks only to local servers on 127.0.0.1.
 
 # %%
+# In Colab: install this course's package at the version these notebooks were written for, and say in one line
+# what changed. Anywhere else it does nothing (scripts/install.sh set up the local copy).
 import sys
 
-if "google.colab" in sys.modules:  # Colab lacks only these; locally, scripts/install.sh did it
-    # %pip install -q "realtime-video-lab @ git+https://github.com/realtime-video-lab/realtime-video-lab" anywidget
+COURSE_VERSION = "0.2.0"  # git tag v0.2.0 of github.com/realtime-video-lab/realtime-video-lab
+WHY = {"openai": "the Realtime and Live protocol types", "google-genai": "Gemini's Interactions API and v1 Files API"}
+
+
+def install_course(version: str) -> str:
+    import importlib
+    import re
+    import subprocess
+    import time
+    from importlib.metadata import distributions
+
+    def installed() -> dict:
+        return {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version for d in distributions()}
+
+    before = installed()
+    if before.get("realtime-video-lab") == version:
+        return f"realtime-video-lab {version} is already installed: nothing to do"
+    start = time.monotonic()
+    url = f"git+https://github.com/realtime-video-lab/realtime-video-lab@v{version}"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"realtime-video-lab @ {url}"],
+                         capture_output=True, text=True, timeout=600)
+    if pip.returncode:
+        raise RuntimeError(f"pip could not install realtime-video-lab {version}: {pip.stderr.strip().splitlines()[-1:]}")
+    importlib.invalidate_caches()
+    after = installed()
+    added = sorted(set(after) - set(before) - {"realtime-video-lab"})
+    upgraded = [f"{name} {before[name]} -> {after[name]}" + (f" (for {WHY[name]})" if name in WHY else "")
+                for name in sorted(before) if after.get(name, before[name]) != before[name]]
+    conflicts = [line.split(", but")[0].strip() for line in pip.stderr.splitlines() if " requires " in line]
+    return (f"installed realtime-video-lab {version} in {time.monotonic() - start:.0f} s; added {', '.join(added) or 'nothing'}; "
+            f"upgraded {'; '.join(upgraded) or 'nothing'}"
+            + (f"; pip notes, about packages this course does not use: {'; '.join(conflicts)}" if conflicts else ""))
+
+
+print(install_course(COURSE_VERSION) if "google.colab" in sys.modules else "not in Colab: nothing to install here")
 
 # %%
 import course_utils
 
 cfg = course_utils.setup()  # replay unless COURSE_MODE or setup(mode=...) says otherwise
+
+# %% [markdown]
+# Three exercises along the way ask you to write the pieces that matter: a VAD setting, a session's price, the barge-in handler. Each is checked offline, right below it, against the local servers; the grader says what looks wrong, not only that it is.
+
+# %%
+from course_utils.exercises import Grader
+
+grader = Grader("01")
 
 # %% [markdown]
 # ## 1. The problem
@@ -175,7 +218,7 @@ reply.audio_widget()
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (timings differ on every run)
-print(rt.trace.format_table())
+display(rt.trace.table_view())
 
 # %% [markdown]
 # The chapter's sequence diagram, measured: what the client sent, what the server sent, the audio deltas, and the arrows for the latencies of the turn.
@@ -240,6 +283,29 @@ for e in vad_events:
 print("transcript:", reply2.transcript)
 
 # %% [markdown]
+# ### Exercise q1: a pause that should not end the turn
+# People hesitate mid-sentence. Here is the first question of the `barge_in` fixture with a hesitation added: "Can you tell me about ... the history of the telephone?" (the same espeak-ng speech, 650 ms of its own background noise inserted between two words, 1.5 s of quiet after the last one). With the default `silence_duration_ms` of 500 the VAD cuts it in two, and the model would answer half a question:
+
+# %%
+from course_utils.exercises.nb01 import paused_question
+
+hesitant = paused_question()
+default_vad = EnergyVAD(threshold=0.5, prefix_padding_ms=300, silence_duration_ms=500)
+for ev in (ev for chunk in chunk_pcm(hesitant, 40) for ev in default_vad.feed(chunk)):
+    print(f"{ev.kind:<15} audio_ms={ev.audio_ms:>5}")
+audio_widget(hesitant)
+
+# %% [markdown]
+# Choose the `turn_detection` settings (the dict that goes into `session.audio.input.turn_detection`) so the hesitation does not end the turn, while the real end still does, **within 1.2 s of the last word** (every millisecond you add is waited before every answer). Try values with `EnergyVAD` on `hesitant` as above; the check sends your settings and the clip to the local Realtime server and reads its `speech_stopped` events. Stuck? `grader.hint("q1")` gives a hint (call it again for the next), and `grader.solution("q1")` shows a solution; the same works for every exercise.
+
+# %%
+# EXERCISE q1
+my_turn_detection = None  # a dict: {"type": "server_vad", "threshold": ..., "prefix_padding_ms": ..., "silence_duration_ms": ...}
+
+# %%
+grader.check("q1", my_turn_detection)
+
+# %% [markdown]
 # ## 8. Mixed input: a typed question in a spoken conversation
 # Items can be text as well as audio. `ask` adds a user text item (`conversation.item.create` with `input_text`) and sends `response.create`; the reply is still spoken, with its transcript.
 
@@ -274,6 +340,29 @@ print(f"the same tokens at the chapter's 2024 launch prices: ${then:.4f} ({then 
 await rt.close()
 
 # %% [markdown]
+# ### Exercise q2: price a session by hand
+# `rt.cost()` did the pricing for you. Do it yourself: write `session_cost_usd(usages, prices)`, the cost in USD of a session from the `usage` block of each `response.done` (a list of dicts like the ones printed above), with `prices` as `{item: USD per 1M tokens}`. These are `gpt-realtime-2.1`'s, from `data/pricing/prices.csv`:
+
+# %%
+from course_utils.exercises.nb01 import prices_for
+
+prices = prices_for("gpt-realtime-2.1")
+print(prices)
+print("a usage block:", json.dumps(rt.results[-1].usage))
+
+# %% [markdown]
+# The check prices three usage blocks of a longer session (made up for the exercise, in the API's shape, with cached tokens) at two models' prices, and compares your figure with the course's rule.
+
+# %%
+# EXERCISE q2
+def session_cost_usd(usages: list[dict], prices: dict[str, float]) -> float:
+    raise NotImplementedError  # your code here
+
+
+# %%
+grader.check("q2", session_cost_usd)
+
+# %% [markdown]
 # ## 10. Barge-in, done right
 # The user talks over a long answer. What has to happen, in order:
 #
@@ -283,6 +372,115 @@ await rt.close()
 # 4. the client sends `conversation.item.truncate` with `audio_end_ms` = **what was actually played**, so the model's memory matches what the user heard. The server drops the unheard audio and the transcript.
 #
 # Servers generate audio faster than real time, so it arrives ahead of playback: "what was received" is not "what was heard". The sink's play clock knows the difference. Here the local server is told to run up to 3 s ahead (`lead_ms`), and the user listens for about two and a half seconds, then interrupts.
+#
+# First the whole loop by hand, with nothing but `websockets`, so you can see every step: one socket, a task that receives events, a playback sink (`VirtualClockSink`: it "plays" on a clock and knows, per item, how many milliseconds were played). Audio deltas go into the sink; on `speech_started` while the answer plays, the loop stops the sink and truncates every item it cut at the milliseconds played. The microphone sends the clips as fast as the socket takes them: the server's VAD reads positions in the audio, not the clock. (This loop always talks to the local server, even in live mode: it is the lesson. `RealtimeClient` below is what runs live, priced in the ledger.)
+
+# %%
+import asyncio
+import json
+
+from websockets.asyncio.client import connect
+
+from course_utils.realtime import validate_client_event
+from course_utils.voice import VirtualClockSink, b64decode_pcm, b64encode_pcm, chunk_pcm
+
+
+async def until(condition, timeout: float, what: str) -> None:
+    """Wait until ``condition()`` is true; every wait has a timeout."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"no {what} within {timeout:g} s")
+        await asyncio.sleep(0.01)
+
+
+async def barge_in_by_hand(url: str, question: bytes, interruption: bytes, sink, listen_s: float,
+                           timeout: float = 20.0):
+    """Ask ``question``, listen to ``listen_s`` s of the answer, talk over it with ``interruption``.
+
+    Returns the truncations sent, the ms of audio received per item, and the types of all events received."""
+    truncations, received_ms, seen = [], {}, []
+    async with connect(f"{url}?model=gpt-realtime-2.1", additional_headers={"Authorization": "Bearer local"},
+                       open_timeout=timeout) as ws:
+
+        async def send(event: dict) -> None:
+            validate_client_event(event)  # the SDK's types judge every event before it leaves
+            await ws.send(json.dumps(event))
+
+        async def microphone(pcm: bytes) -> None:
+            for chunk in chunk_pcm(pcm, 40):
+                await send({"type": "input_audio_buffer.append", "audio": b64encode_pcm(chunk)})
+
+        async def receive() -> None:
+            done = 0
+            async for message in ws:
+                event = json.loads(message)
+                seen.append(event["type"])
+                if event["type"] == "response.output_audio.delta":
+                    pcm = b64decode_pcm(event["delta"])
+                    received_ms[event["item_id"]] = received_ms.get(event["item_id"], 0) + len(pcm) / 48
+                    sink.write(event["item_id"], pcm)  # queued behind what is playing (dropped once the item is cut)
+                elif event["type"] == "input_audio_buffer.speech_started" and sink.is_playing:
+                    cut = sink.stop()  # 1. silence at once; {item_id: ms actually played}
+                    for item_id, played_ms in cut.items():  # 2. the server keeps only what was heard
+                        truncations.append({"item_id": item_id, "audio_end_ms": played_ms,
+                                            "received_ms": round(received_ms[item_id])})
+                        await send({"type": "conversation.item.truncate", "item_id": item_id, "content_index": 0,
+                                    "audio_end_ms": played_ms})
+                    # 3. the cancel: the server does it itself (interrupt_response is true by default)
+                elif event["type"] == "response.done":
+                    done += 1
+                    if done == 2:  # the interrupted answer, then the answer to the interruption
+                        return
+
+        listener = asyncio.create_task(receive())
+        try:
+            await microphone(question)
+            await until(lambda: sink.is_playing or listener.done(), timeout, "answer audio")
+            await asyncio.sleep(listen_s)  # the user listens ...
+            await microphone(interruption)  # ... then talks over the answer
+            await asyncio.wait_for(listener, timeout)
+        finally:
+            listener.cancel()
+    return truncations, received_ms, seen
+
+
+# %% [markdown]
+# Run it on the `barge_in` fixture: the question, two and a half seconds of the answer, then "Sorry, just tell me the year."
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (where the cut falls depends on timing)
+bi = load_conversation("barge_in")
+async with LocalRealtimeServer(fixture="barge_in", speed=SPEED, lead_ms=3000) as server:
+    by_hand = VirtualClockSink(speed=SPEED)
+    cuts, got_ms, seen = await barge_in_by_hand(server.url, bi.user_audio(0), bi.user_audio(1), by_hand,
+                                                listen_s=2.5 / SPEED)
+for c in cuts:
+    print(f"{c['item_id']}: received {c['received_ms']} ms, played {c['audio_end_ms']} ms -> truncate at audio_end_ms={c['audio_end_ms']}")
+print("the server confirmed:", "conversation.item.truncated" in seen, "| responses:", seen.count("response.done"))
+
+# %% [markdown]
+# ### Exercise q3: the barge-in handler, every case
+# The loop above handles the common case inline. Write it as a function that also handles the others: `barge_in_events(sink, active_response_id, interrupt_response)` is called when `speech_started` arrives; it stops playback and returns the client events to send, in order:
+#
+# * a `response.cancel` when the server will not cancel by itself (a response is running and the session's `interrupt_response` is false), **before** any truncate (the server refuses to truncate an item whose response is still running);
+# * a `conversation.item.truncate` at the milliseconds played, for every item the stop cut (an item heard to its end needs none);
+# * nothing at all when nothing plays and nothing runs (the user simply starts a new turn).
+#
+# The check drives your function with a sink whose clock it moves by hand, so it knows exactly what was played.
+
+# %%
+# EXERCISE q3
+def barge_in_events(sink, active_response_id: str | None, interrupt_response: bool) -> list[dict]:
+    raise NotImplementedError  # your code here
+
+
+# %%
+grader.check("q3", barge_in_events)
+
+# %% [markdown]
+# `RealtimeClient` does the same, with the edge cases handled: it sends the cancel itself when `interrupt_response` is false; it truncates an item of the running response even when playback ran dry between two deltas; it stops playing the late deltas of the interrupted response; it decodes G.711 audio; it raises server `error` events instead of dropping them, and every wait has a timeout; in live mode the session is priced in the ledger first. The same conversation through it:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -328,7 +526,7 @@ print("content:", item["content"])
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (timings differ on every run)
-print(rt2.trace.format_table())
+display(rt2.trace.table_view())
 fig = plot_timeline(rt2.trace, turn=1)
 
 # %% [markdown]
@@ -376,7 +574,15 @@ await rt3.close()
 # * Notebook 02 compares this with the three-call cascade; notebook 07 covers the newer Live API, where the model (not your client) decides the turns.
 
 # %% [markdown]
-# The ledger lists every priced call of this kernel. Replay mode costs nothing and prices nothing, so it is empty here; in live mode each session appears with its estimate (reserved before connecting) and its actual cost (from `usage`).
+# The ledger lists every priced call of this kernel. The rule is the same in every notebook and every mode: each session is priced and reserved before it connects, then settled with the cost of its `usage`. In replay mode the rows are still there, marked `(replay, not charged)`: they show what the sessions *would* cost (the replayed `usage` is the fixture's, synthetic), and nothing counts against the budget. In live mode the same rows are charged, and a session that does not fit the budget is refused before it connects.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (the interrupted session's cost depends on where the cut fell)
 cfg.ledger
+
+# %% [markdown]
+# Your exercises in this notebook:
+
+# %%
+grader.summary()

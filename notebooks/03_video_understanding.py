@@ -3,23 +3,66 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/realtime-video-lab/realtime-video-lab/blob/main/notebooks/03_video_understanding.ipynb)
 #
-# **Cost of running it live:** about \$0.20 at 2026-11 prices (nine Gemini 3.8 Flash calls on a 5-minute video, one gpt-transcribe minute-priced transcription, two small gpt-6-luna calls; every call prints its estimate and reserves it before it runs). In replay mode (the default) it costs nothing and needs no key.
+# **Cost of running it live:** about <span>&#36;</span>0.20 at 2026-11 prices (nine Gemini 3.8 Flash calls on a 5-minute video, one gpt-transcribe minute-priced transcription, two small gpt-6-luna calls; every call prints its estimate and reserves it before it runs). In replay mode (the default) it costs nothing and needs no key.
 #
 # The chapter's scenario 2: *"Analyze this 5-minute product demo video, extract key feature points."* We do it the two traditional ways the chapter names (screenshots to a vision model; the audio track to a transcriber), then with Gemini's native video understanding through `google-genai`, and score all three against the video's ground truth: features found or missed, timestamp error, and which facts each method can see at all.
 
 # %% [markdown]
-# Install what Colab lacks (nothing runs here outside Colab), then choose the mode. `setup()` prints the mode and which providers have keys, never a key. Replay mode talks only to local servers on 127.0.0.1.
+# In Colab, install this course's package at a pinned version (one line says what changed; elsewhere nothing happens), then choose the mode. `setup()` prints the mode and which providers have keys, never a key. Replay mode talks only to local servers on 127.0.0.1.
 
 # %%
+# In Colab: install this course's package at the version these notebooks were written for, and say in one line
+# what changed. Anywhere else it does nothing (scripts/install.sh set up the local copy).
 import sys
 
-if "google.colab" in sys.modules:  # Colab lacks only these; locally, scripts/install.sh did it
-    # %pip install -q "realtime-video-lab @ git+https://github.com/realtime-video-lab/realtime-video-lab" anywidget
+COURSE_VERSION = "0.2.0"  # git tag v0.2.0 of github.com/realtime-video-lab/realtime-video-lab
+WHY = {"openai": "the Realtime and Live protocol types", "google-genai": "Gemini's Interactions API and v1 Files API"}
+
+
+def install_course(version: str) -> str:
+    import importlib
+    import re
+    import subprocess
+    import time
+    from importlib.metadata import distributions
+
+    def installed() -> dict:
+        return {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version for d in distributions()}
+
+    before = installed()
+    if before.get("realtime-video-lab") == version:
+        return f"realtime-video-lab {version} is already installed: nothing to do"
+    start = time.monotonic()
+    url = f"git+https://github.com/realtime-video-lab/realtime-video-lab@v{version}"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"realtime-video-lab @ {url}"],
+                         capture_output=True, text=True, timeout=600)
+    if pip.returncode:
+        raise RuntimeError(f"pip could not install realtime-video-lab {version}: {pip.stderr.strip().splitlines()[-1:]}")
+    importlib.invalidate_caches()
+    after = installed()
+    added = sorted(set(after) - set(before) - {"realtime-video-lab"})
+    upgraded = [f"{name} {before[name]} -> {after[name]}" + (f" (for {WHY[name]})" if name in WHY else "")
+                for name in sorted(before) if after.get(name, before[name]) != before[name]]
+    conflicts = [line.split(", but")[0].strip() for line in pip.stderr.splitlines() if " requires " in line]
+    return (f"installed realtime-video-lab {version} in {time.monotonic() - start:.0f} s; added {', '.join(added) or 'nothing'}; "
+            f"upgraded {'; '.join(upgraded) or 'nothing'}"
+            + (f"; pip notes, about packages this course does not use: {'; '.join(conflicts)}" if conflicts else ""))
+
+
+print(install_course(COURSE_VERSION) if "google.colab" in sys.modules else "not in Colab: nothing to install here")
 
 # %%
 import course_utils
 
 cfg = course_utils.setup()  # replay unless COURSE_MODE or setup(mode=...) says otherwise
+
+# %% [markdown]
+# Three exercises along the way ask you to write code; a checker runs it and says what is wrong, if anything.
+
+# %%
+from course_utils.exercises import Grader
+
+grader = Grader("03")
 
 # %% [markdown]
 # Replay outputs use the prices the fixtures were made with; live runs use today's prices (Gemini 3.8 Flash's promotional price ends on 2026-12-31).
@@ -73,7 +116,7 @@ print("truth:   ", " ".join(mmss(c) for c in truth["cuts_s"]))
 
 # %% [markdown]
 # ## 3. Traditional method (a): screenshots to a vision model
-# The 20 frames go, each labelled with its time, to `gpt-6-luna` (the facts sheet's current small OpenAI chat model; third-party model pages list image input for it, OpenAI's own page was not checked here, and its image-token rule is not confirmed, so the estimate uses GPT-4o-class tiling). The chapter used `gpt-4.1-mini`, whose 2026 status we could not confirm. The answer comes back as the same pydantic schema we will ask Gemini for, so all methods are scored alike. In replay mode the answer is a fixture written by hand from these 20 frames (its provenance says so).
+# The 20 frames go, each labelled with its time, to `gpt-6-luna` (OpenAI's small chat model, the replacement its [deprecations page](https://developers.openai.com/api/docs/deprecations) names for the GPT-4o and GPT-4.1 families, read 2026-12-04; third-party model pages list image input for it, and its image-token rule is not confirmed, so the estimate uses GPT-4o-class tiling: unverified). The chapter used `gpt-4.1-mini`: deprecated, it leaves the API on 2027-01-14 (same page, notice of 2026-10-14). The answer comes back as the same pydantic schema we will ask Gemini for, so all methods are scored alike. In replay mode the answer is a fixture written by hand from these 20 frames (its provenance says so).
 
 # %%
 from course_utils.clients import openai_client
@@ -122,7 +165,7 @@ score_transcript
 
 # %% [markdown]
 # ## 5. What each traditional method misses
-# A fact counts as covered when the answer contains its key phrases (a transparent check, not a judge: read the answers too).
+# A fact counts as covered when the answer contains its key phrases (a transparent check, not a judge: read the answers too). **In replay both answers are fixtures written by hand** (replayed, synthetic): which visible details they mention (the 'MK' avatar, a chip's label) is their author's choice, so the counts below show what the scoring does, not what a vision model or a transcriber misses. What does not depend on the author is what the inputs *can* contain: a frame shows only its instant, a transcript only what was said.
 
 # %%
 visual = [x for f in truth["features"] for x in f["visual_only"]]
@@ -140,7 +183,7 @@ missed = [x["fact"] for x, ok in zip(visual, vu.facts_covered(by_frames.text, vi
 print("\non-screen facts the 20 frames missed:", *missed, sep="\n  ")
 
 # %% [markdown]
-# The screenshots see only 20 instants: a 2-second toast between two samples is gone, the timer's start (25:00) fell between frames, the first feature's title card too (hence its 14 s start error), and nothing said reaches them. The transcript has every spoken fact but no picture and no time: it names the features and cannot say when they start.
+# What holds whatever the model: the screenshots see only 20 instants, so a 2-second toast between two samples is in none of them, the timer's start (25:00) fell between frames, and so did the first feature's title card; nothing said reaches them. The transcript has every spoken fact but no picture and no time. The start errors and coverage counts printed above come from the hand-written answers (replayed, synthetic); run live to measure the models.
 
 # %% [markdown]
 # ## 6. Native video understanding: from `google-generativeai` to `google-genai`
@@ -155,7 +198,7 @@ print("\non-screen facts the 20 frames missed:", *missed, sep="\n  ")
 # response = model.generate_content(["Please analyze this video ...", video_file])
 # ```
 #
-# Two things broke: the `google-generativeai` package reached end of life (support ended in November 2025), and the Gemini 2.x models were shut down in 2026. The package is not even installed here:
+# Two things broke: the `google-generativeai` package reached end of life (all support ended in November 2025: [its PyPI page](https://pypi.org/project/google-generativeai/), read 2026-12-04), and the Gemini 2.x models were shut down in 2026 (`gemini-2.5-flash` on 2026-06-17: [Gemini deprecations](https://ai.google.dev/gemini-api/docs/deprecations), read 2026-12-04). The package is not even installed here:
 
 # %%
 try:
@@ -181,7 +224,7 @@ from course_utils.standins.gemini import gemini_client
 client = gemini_client()
 
 # %% [markdown]
-# Upload with the resumable upload protocol, then wait until the file is `ACTIVE` (a progress bar on stderr, a timeout, and a one-line error if processing fails). Files stay 48 hours; up to 2 GB each.
+# Upload with the resumable upload protocol, then wait until the file is `ACTIVE` (live, a progress bar; replay takes a few seconds and draws none; a timeout, and a one-line error if processing fails). Files stay 48 hours; up to 2 GB each, 20 GB per project ([Files API](https://ai.google.dev/gemini-api/docs/files), read 2026-12-04).
 
 # %%
 video_file = vu.upload_video(client, VIDEO, poll_s=1.0)
@@ -212,15 +255,36 @@ except errors.ClientError as err:
     print(err.code, err.status, "-", err.message[:100])
 
 # %% [markdown]
-# The chapter's prompt with the new SDK and a current model, **priced before it runs**: `count_tokens` is free and gives the API's own count; the estimate applies Gemini 3's rules (1 frame per second x 70 tokens, 32 tokens per second of audio, the prompt, and an assumed 1,000 output tokens).
+# The chapter's prompt with the new SDK and a current model, **priced before it runs**. Live, `count_tokens` is free and gives the API's own count. **In replay it does not**: the local stand-in answers `countTokens` with this package's own rules, so it agrees with the estimate by construction (replayed, synthetic) and checks nothing; run it live to check the rules against Google's count. The estimate applies Gemini 3's rules: 1 frame per second x 70 tokens ([media resolution](https://ai.google.dev/gemini-api/docs/media-resolution), read 2026-11-25), 32 tokens per second of audio ([audio](https://ai.google.dev/gemini-api/docs/audio), read 2026-12-04; one other Google page says 25 per second, so compare with `usage_metadata` on a live call), the prompt, and an assumed 1,000 output tokens.
 
 # %%
 MODEL = vu.DEFAULT_MODEL
 contents = [video_file, vu.CHAPTER_PROMPT]
 counted = client.models.count_tokens(model=MODEL, contents=contents).total_tokens
-print(f"count_tokens: {counted:,} input tokens")
+print(f"count_tokens: {counted:,} input tokens" + (" (replay: the stand-in's own formula)" if cfg.is_replay else " (Google's count)"))
 estimate = vu.estimate_call(MODEL, 300, prompt=vu.CHAPTER_PROMPT, on=PRICES_ON)
 estimate
+
+# %% [markdown]
+# ### Exercise q1: count a video's tokens
+#
+# Write `video_tokens(duration_s, fps=1.0, media_resolution="default", audio=True, prompt_tokens=200)`: the
+# input tokens of one Gemini 3 call on a video, by the rules just used (frames sent x tokens per frame,
+# audio tokens per second of the track, the prompt). The checker tries it on whole and clipped videos, at
+# several frame rates and resolutions, with and without audio.
+#
+# Stuck? `grader.hint("q1")` gives a hint (ask again for the next one); `grader.solution("q1")` shows a
+# solution. The same works for every exercise.
+
+# %%
+# EXERCISE q1
+def video_tokens(duration_s, fps=1.0, media_resolution="default", audio=True, prompt_tokens=200):
+    """Input tokens of one Gemini 3 call on a video: frames, audio track, prompt."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+grader.check("q1", video_tokens)
 
 # %% [markdown]
 # The ledger reserves the estimate (in live mode it refuses a call the budget cannot cover), then settles it with the actual cost from `usage_metadata`.
@@ -234,6 +298,27 @@ with cfg.ledger.reserve("google", MODEL, "chapter prompt, 300 s", estimate.total
     entry.settle(actual.total_usd)
 print(response.text)
 actual
+
+# %% [markdown]
+# ### Exercise q2: price a call from its `usage_metadata`
+#
+# The actual cost above came from `response.usage_metadata`. Write `cost_from_usage(usage, model, on=None)`
+# yourself: each entry of `usage.prompt_tokens_details` (its `modality` and `token_count`) at that
+# modality's input price, and the output (`candidates_token_count`) and the thinking
+# (`thoughts_token_count`, billed as output) at the output price, on the date `on`. Prices come from
+# `costs.price(model, item, on)` in USD per 1M tokens, with `item` one of `"input_video"`, `"input_audio"`,
+# `"input_text"`, `"output_text"`. The checker prices three calls: this model, a cheaper one whose audio
+# costs more than its video, and this model after its promotional price ends.
+
+# %%
+# EXERCISE q2
+def cost_from_usage(usage, model, on=None):
+    """USD of one Gemini call from its usage_metadata."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+grader.check("q2", cost_from_usage)
 
 # %% [markdown]
 # ## 7. The five capabilities of the chapter's table, on the demo
@@ -332,7 +417,25 @@ for name, est in options.items():
     print(f"{name:<22} {sum(line.quantity for line in est.lines[:-1]):>8,.0f} input tokens  ${est.total_usd:.4f}")
 
 # %% [markdown]
+# ### Exercise q3: a frame rate that fits the budget and still sees everything
+#
+# One call on the whole 300 s demo, with its audio and a 200-token prompt, may use at most **25,000** input
+# tokens, and must still have a frame inside every event of the ground truth (`truth["features"][i]["events"]`;
+# the shortest lasts one second). At 1 fps the call is over budget; at 0.5 fps it fits, but does it see
+# everything? Assume the frames are taken at 0, 1/fps, 2/fps, ... seconds. Choose
+# `my_settings = {"fps": ..., "media_resolution": ...}` (compute, don't guess: your `video_tokens` and a
+# loop over the events will tell you).
+
+# %%
+# EXERCISE q3
+my_settings = None  # {"fps": ..., "media_resolution": ...}
+
+# %%
+grader.check("q3", my_settings)
+
+# %% [markdown]
 # ## 9. The three ways side by side
+# In replay every answer and every usage figure below comes from a fixture (replayed, synthetic): the rows show what each method's input can hold and what the scoring does, not how good the models are.
 
 # %%
 methods = {
@@ -343,6 +446,8 @@ methods = {
     "Gemini video, default": (kf_default.prompt_tokens, kf_default.actual.total_usd, score_gemini, kf_default.text),
     "Gemini video, low": (kf_low.prompt_tokens, kf_low.actual.total_usd, score_low, kf_low.text),
 }
+if cfg.is_replay:
+    print("(replayed, synthetic: answers and usage are fixtures)")
 for name, (tokens, usd, score, text) in methods.items():
     v, a = coverage(text)
     err = "n/a" if score.mean_start_error_s is None else f"{score.mean_start_error_s:.1f} s"
@@ -362,9 +467,10 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
 names = list(bars)
 colors = ["tab:gray", "tab:gray", "tab:blue", "tab:blue", "tab:cyan"]
 ax1.barh(names, [bars[n][0] for n in names], color=colors)
-ax1.set(xlabel="input tokens", title="input tokens per call")
+replayed = " (replayed usage)" if cfg.is_replay else ""
+ax1.set(xlabel="input tokens", title="input tokens per call" + replayed)
 ax2.barh(names, [bars[n][1] for n in names], color=colors)
-ax2.set(xlabel="USD", title="cost of the method")
+ax2.set(xlabel="USD", title="cost of the method" + replayed)
 ax1.invert_yaxis()
 fig.tight_layout()
 plt.show()
@@ -393,3 +499,9 @@ print(f"if run live: about ${sum(e.estimate_usd for e in cfg.ledger.entries):.2f
 # ```
 #
 # writes each `generateContent` exchange as a fixture folder (key scrubbed, inline video dropped, provenance saying it was recorded) that replay mode serves next time.
+
+# %% [markdown]
+# ## Your exercises
+
+# %%
+grader.summary()

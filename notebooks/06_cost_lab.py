@@ -3,18 +3,53 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/realtime-video-lab/realtime-video-lab/blob/main/notebooks/06_cost_lab.ipynb)
 #
-# **Cost of running it live:** \$0 (it makes no API calls). In replay mode (the default) it costs nothing and needs no key.
+# **Cost of running it live:** <span>&#36;</span>0 (it makes no API calls). In replay mode (the default) it costs nothing and needs no key.
 #
 # Every figure here comes from `data/pricing/prices.csv` and `data/pricing/token_rules.csv`, one row per model and unit, each with its source and the date it was checked. Exercises: a cell for your answer, a checker that says right or how far off and why. The solutions live in `course_utils.cost_lab`, not in the cells.
 
 # %% [markdown]
-# Install what Colab lacks (nothing runs here outside Colab), then choose the mode. `setup()` prints the mode and which providers have keys, never a key. Replay mode talks only to local servers on 127.0.0.1.
+# In Colab, install this course's package at a pinned version (one line says what changed; elsewhere nothing happens), then choose the mode. `setup()` prints the mode and which providers have keys, never a key. Replay mode talks only to local servers on 127.0.0.1.
 
 # %%
+# In Colab: install this course's package at the version these notebooks were written for, and say in one line
+# what changed. Anywhere else it does nothing (scripts/install.sh set up the local copy).
 import sys
 
-if "google.colab" in sys.modules:  # Colab lacks only these; locally, scripts/install.sh did it
-    # %pip install -q "realtime-video-lab @ git+https://github.com/realtime-video-lab/realtime-video-lab" anywidget
+COURSE_VERSION = "0.2.0"  # git tag v0.2.0 of github.com/realtime-video-lab/realtime-video-lab
+WHY = {"openai": "the Realtime and Live protocol types", "google-genai": "Gemini's Interactions API and v1 Files API"}
+
+
+def install_course(version: str) -> str:
+    import importlib
+    import re
+    import subprocess
+    import time
+    from importlib.metadata import distributions
+
+    def installed() -> dict:
+        return {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version for d in distributions()}
+
+    before = installed()
+    if before.get("realtime-video-lab") == version:
+        return f"realtime-video-lab {version} is already installed: nothing to do"
+    start = time.monotonic()
+    url = f"git+https://github.com/realtime-video-lab/realtime-video-lab@v{version}"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"realtime-video-lab @ {url}"],
+                         capture_output=True, text=True, timeout=600)
+    if pip.returncode:
+        raise RuntimeError(f"pip could not install realtime-video-lab {version}: {pip.stderr.strip().splitlines()[-1:]}")
+    importlib.invalidate_caches()
+    after = installed()
+    added = sorted(set(after) - set(before) - {"realtime-video-lab"})
+    upgraded = [f"{name} {before[name]} -> {after[name]}" + (f" (for {WHY[name]})" if name in WHY else "")
+                for name in sorted(before) if after.get(name, before[name]) != before[name]]
+    conflicts = [line.split(", but")[0].strip() for line in pip.stderr.splitlines() if " requires " in line]
+    return (f"installed realtime-video-lab {version} in {time.monotonic() - start:.0f} s; added {', '.join(added) or 'nothing'}; "
+            f"upgraded {'; '.join(upgraded) or 'nothing'}"
+            + (f"; pip notes, about packages this course does not use: {'; '.join(conflicts)}" if conflicts else ""))
+
+
+print(install_course(COURSE_VERSION) if "google.colab" in sys.modules else "not in Colab: nothing to install here")
 
 # %%
 import course_utils
@@ -32,7 +67,7 @@ row = costs.price_row("gpt-realtime-2.1", "audio_input", on=cost_lab.AS_OF)
 print(f"{row.model} {row.item}: ${row.usd} per {row.unit} ({row.status}; source {row.source}, as of {row.as_of})")
 
 # %% [markdown]
-# The chapter's model, `gpt-4o-realtime-preview`, is shut down. It stays in the table only as dated history: asking for today's price is refused, asking for a date when it ran works.
+# The chapter's model, `gpt-4o-realtime-preview`, is shut down. It stays in the table only as dated history: asking for today's price is refused, asking for a date when it ran works. Its *prices* come from OpenAI's posts of the time (launch 2024-10-01; the 2024-12-17 snapshot cut audio by 60%: [openai.com/index/o1-and-new-tools-for-developers](https://openai.com/index/o1-and-new-tools-for-developers/)). Its *end date* in the table, 2026-04-03, is not OpenAI's: it is the day voice platforms stopped offering it ([Retell's notice](https://docs.retellai.com/deprecation-notice/2026/04-03_model_replacements), read 2026-12-04); OpenAI's own shutdown date for the preview snapshots was not confirmed (its [deprecations page](https://developers.openai.com/api/docs/deprecations), read 2026-12-04), so read it as "gone by then at the latest".
 
 # %%
 try:
@@ -42,8 +77,8 @@ except course_utils.CourseError as err:
 print("launch price, 2024-10-15:", costs.price("gpt-4o-realtime-preview", "audio_input", on="2024-10-15"), "USD per 1M audio tokens")
 
 # %% [markdown]
-# ## 2. The chapter's claim: "1 minute of voice conversation ~ \$0.12-0.20"
-# It holds for one exchange read once, at the launch price: 30 s of user audio (300 tokens x \$100/1M) plus a 30 s answer (600 tokens x \$200/1M) is \$0.15.
+# ## 2. The chapter's claim: "1 minute of voice conversation ~ <span>&#36;</span>0.12-0.20"
+# It holds for one exchange read once, at the launch price: 30 s of user audio (300 tokens x <span>&#36;</span>100/1M) plus a 30 s answer (600 tokens x <span>&#36;</span>200/1M) is <span>&#36;</span>0.15.
 
 # %%
 costs.estimate_realtime_conversation("gpt-4o-realtime-preview", turns=1, user_seconds_per_turn=30,
@@ -51,13 +86,21 @@ costs.estimate_realtime_conversation("gpt-4o-realtime-preview", turns=1, user_se
                                       transcript_tokens_per_second=0, on="2024-10-15")
 
 # %% [markdown]
-# But a real minute has several turns, and **every response re-reads the whole conversation so far**. Four turns in that minute already cost more than double:
+# But a real minute has several turns, and **every response re-reads the whole conversation so far**. Like with like: the *same* 30 s of user audio and 30 s of answer, split into four exchanges of 7.5 s + 7.5 s (still no instructions, no transcripts, no caching). Only the re-reading differs:
 
 # %%
-costs.estimate_realtime_conversation("gpt-4o-realtime-preview", turns=4, caching=False, on="2024-10-15")
+one = costs.estimate_realtime_conversation("gpt-4o-realtime-preview", turns=1, user_seconds_per_turn=30,
+                                           assistant_seconds_per_turn=30, instructions_tokens=0, caching=False,
+                                           transcript_tokens_per_second=0, on="2024-10-15")
+four = costs.estimate_realtime_conversation("gpt-4o-realtime-preview", turns=4, user_seconds_per_turn=7.5,
+                                            assistant_seconds_per_turn=7.5, instructions_tokens=0, caching=False,
+                                            transcript_tokens_per_second=0, on="2024-10-15")
+print(f"one exchange ${one.total_usd:.3f}; the same audio in four exchanges ${four.total_usd:.3f}: "
+      f"re-reading alone adds {four.total_usd / one.total_usd - 1:.0%}")
+four
 
 # %% [markdown]
-# Today's flagship, with prompt caching (the re-read prefix is billed at the cached rate once it reaches 1,024 tokens):
+# Today's flagship, with prompt caching (the re-read prefix is billed at the cached rate once the prompt reaches 1,024 tokens: [prompt caching](https://developers.openai.com/api/docs/guides/prompt-caching), read 2026-12-04). A more realistic minute this time: four turns of 5 s + 10 s, 500 tokens of instructions, transcripts included (the package's defaults), so compare it with the line above only loosely:
 
 # %%
 costs.estimate_realtime_conversation("gpt-realtime-2.1", turns=4, on=cost_lab.AS_OF)
@@ -117,7 +160,7 @@ plt.show()
 
 # %% [markdown]
 # ## 4. Exercise: understanding a 5-minute product demo
-# Gemini 3 samples video at 1 frame per second and counts 70 tokens a frame at default/low/medium media resolution, 280 at high, plus 32 tokens per second of audio.
+# Gemini 3 samples video at 1 frame per second and counts 70 tokens a frame at default/low/medium media resolution, 280 at high ([media resolution](https://ai.google.dev/gemini-api/docs/media-resolution), read 2026-11-25), plus 32 tokens per second of audio ([audio](https://ai.google.dev/gemini-api/docs/audio), read 2026-12-04; one other Google page says 25 per second, which would make the audio share about a fifth smaller: measure it with `usage_metadata` on a live call).
 
 # %%
 print(cost_lab.question("demo_video_default"))
@@ -182,7 +225,7 @@ except course_utils.CourseError as err:
 
 # %% [markdown]
 # ## 6. The budget guard
-# In live mode every call is priced before it runs; a call that would pass the budget is refused before any request leaves the machine. Here a live config with a \$0.50 budget (nothing is sent):
+# In live mode every call is priced before it runs; a call that would pass the budget is refused before any request leaves the machine. Here a live config with a <span>&#36;</span>0.50 budget (nothing is sent):
 
 # %%
 live = course_utils.setup(mode="live", budget_usd=0.50, quiet=True)

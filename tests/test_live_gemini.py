@@ -220,6 +220,9 @@ def test_unknown_field_and_unknown_model():
 def test_validator_catches_a_bad_message():
     validate_gemini_server_message({"serverContent": {"turnComplete": True}})
     with pytest.raises(ProtocolError):
+        validate_gemini_server_message({"serverContent": {"turnComplete": "not a boolean"}})
+    # the one rule: an undeclared field is kept (reported once), not refused
+    with pytest.warns(UserWarning, match="serverContent.turnDone"):
         validate_gemini_server_message({"serverContent": {"turnDone": True}})
 
 

@@ -151,9 +151,12 @@ FAULTS = [
     ("server stalls mid-response", stalls_mid_response, {}, ASK, OperationTimeout, "No response.done within"),
     ("server never sends session.created", never_says_session_created, {}, "connect", OperationTimeout,
      "No session.created within"),
-    ("server sends a frame that is not JSON", sends_garbage_mid_response, {}, ASK, ServerErrorEvent,
-     "receive loop stopped"),
-    ("server sends audio that is not base64", sends_bad_audio, {}, ASK, ServerErrorEvent, "not valid base64"),
+    # the receive-loop rule: a bad event is reported once and skipped, the session goes on; this server
+    # then stalls, so the wait ends on the client's own timeout (tests/test_reliability_real_traffic.py
+    # shows the events after a bad one still being delivered)
+    ("server sends a frame that is not JSON", sends_garbage_mid_response, {}, ASK, OperationTimeout,
+     "No response.done within"),
+    ("server sends audio that is not base64", sends_bad_audio, {}, ASK, OperationTimeout, "No response.done within"),
     ("server answers with an error event", answers_with_an_error_event, {}, ASK, ServerErrorEvent, "server_error"),
     ("server stops reading (client sends back up)", never_reads, {"max_queue": 1, "max_size": None, "close_timeout": 1},
      "stream",

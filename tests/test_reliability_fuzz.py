@@ -5,7 +5,10 @@ that validate (strictly) against the SDK's own server-event unions.
 One server and one connection serve many examples: the server runs in a loop thread, a plain
 synchronous WebSocket client sends the fuzzed frame(s) and then a probe that must still be answered.
 Whether a fuzzed event is bad is decided by an oracle independent of the server: the SDK's client
-event union (``validate_client_event`` / ``validate_live_client_event``, strict).
+event union through the shared checker (:mod:`course_utils.voice.events`): an event it refuses, or one
+with an undeclared field (the real APIs refuse unknown parameters in client events), must get an error.
+Emitted events must fit the SDK's server unions, with no undeclared field except the real ones a server
+sends on purpose (``WIRE_EXTRAS``).
 """
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from course_utils.errors import ProtocolError
-from course_utils.realtime.schema import validate_client_event, validate_server_event
+from course_utils.realtime.schema import client_checker, server_checker
+from course_utils.realtime.server import WIRE_EXTRAS
 
 T = 10  # seconds: every receive has this timeout
 SPEED = 50
@@ -33,6 +37,26 @@ FUZZ = settings(max_examples=500, deadline=None, derandomize=True, database=None
 @pytest.fixture(scope="module", autouse=True)
 def _counts(request):
     register(request.config)
+
+
+def _api_refuses(checker):
+    """The oracle for client events: the checker refuses it, or it has a field the SDK type does not declare."""
+    def check(event):
+        if checker.parse(event).extras:
+            raise ProtocolError("unknown parameter")
+    return check
+
+
+def _server_emits(checker, allowed=frozenset()):
+    """Every emitted event fits the SDK's server union; undeclared fields only those in ``allowed``."""
+    def check(event):
+        extras = set(checker.parse(event).extras)
+        assert extras <= allowed, (event.get("type"), extras - allowed)
+    return check
+
+
+validate_client_event = _api_refuses(client_checker(report=None))
+validate_server_event = _server_emits(server_checker(report=None), WIRE_EXTRAS)
 
 
 def _b64(n: int, fill: bytes = b"\x10\x00") -> str:
@@ -288,13 +312,13 @@ def _sdk_fields(annotation, depth: int) -> set[tuple]:
 
 def test_the_templates_cover_every_field_of_every_client_event_type():
     """What the sweep below mutates: every field the SDK declares, two levels deep, for all 11 event types."""
-    from course_utils.realtime.schema import _members
+    members = client_checker(report=None).members
 
     covered: dict[str, set] = {}
     for t in REALTIME_TEMPLATES:
         covered.setdefault(t["type"], set()).update(p for p in _paths(t) if all(isinstance(k, str) for k in p))
     missing = {etype: sorted(_sdk_fields(model, 2) - covered.get(etype, set()))
-               for etype, model in _members("client").items()}
+               for etype, model in members.items()}
     assert not any(missing.values()), missing
     count("realtime client event types covered by the sweep", len(missing))
 
@@ -527,14 +551,14 @@ LIVE_TEMPLATES: list[dict] = [
 @pytest.fixture(scope="module")
 def live():
     from course_utils.live.server import LocalLiveServer
-    from course_utils.live.validate import validate_live_client_event, validate_live_server_event
+    from course_utils.live.validate import live_client_checker, live_server_checker
 
     loop = LoopThread()
     server = LocalLiveServer(fixture="support_call", speed=20, max_append_bytes=APPEND_LIMIT, keep_events=False)
     loop.run(server.start())
     start = {"type": "session.start", "session": {"model": "gpt-live-1.1"}}
-    peer = Peer(server.url, {"Authorization": "Bearer test-fuzz"}, validate_live_server_event,
-                validate_live_client_event, {"type": "session.input_audio.mute", "event_id": "probe"},
+    peer = Peer(server.url, {"Authorization": "Bearer test-fuzz"}, _server_emits(live_server_checker(report=None)),
+                _api_refuses(live_client_checker(report=None)), {"type": "session.input_audio.mute", "event_id": "probe"},
                 "session.input_audio.muted", setup=[(start, "session.started")])
     yield server, peer
     peer.ws.close()

@@ -69,7 +69,7 @@ class CheckResult:
     def _repr_html_(self) -> str:
         colour = {"right": "#1a7f37", "wrong": "#b42318", "todo": "#57606a"}[self.status]
         text = html.escape(repr(self)).replace("$", "&#36;")
-        return (f'<div class="tex2jax_ignore" style="border-left:4px solid {colour};padding:4px 8px;'
+        return (f'<div class="tex2jax_ignore mathjax_ignore" style="border-left:4px solid {colour};padding:4px 8px;'
                 f'color:{colour}">{text}</div>')
 
 

@@ -34,7 +34,8 @@ DIFFERENCES: list[tuple[str, str, str, str, str]] = [
      "the URL: /v1/realtime?model=...",
      "the first event: session.start {session: {model}}; a Live model on /v1/realtime is rejected",
      "the setup message: setup.model",
-     f"{SDK_OPENAI} (SessionStartEvent); facts sheet 2026-11; {SDK_GENAI} (live.py connect)"),
+     f"{SDK_OPENAI} (SessionStartEvent); https://developers.openai.com/api/docs/guides/realtime-transcription "
+     f"(2026-12-04); {SDK_GENAI} (live.py connect)"),
     ("transcripts",
      "per item: response.output_audio_transcript.delta/done; input via input_audio_transcription events",
      "timestamped pieces session.input/output_transcript.delta (start_ms, end_ms), no done event; the SDK's "
@@ -79,6 +80,15 @@ def differences_markdown() -> str:
     head = "| | Realtime (gpt-realtime-2.1) | OpenAI Live (gpt-live-1.1) | Gemini Live (gemini-3.8-live) | source |\n"
     head += "|---|---|---|---|---|\n"
     return head + "".join(f"| **{a}** | {r} | {lv} | {g} | {s} |\n" for a, r, lv, g, s in DIFFERENCES)
+
+
+def differences_table():
+    """The table to display: HTML that fits a notebook column, sources with short links (plain text as
+    its ``text/plain``)."""
+    from ..display import HTMLTable
+
+    cols = ["aspect", "Realtime (gpt-realtime-2.1)", "OpenAI Live (gpt-live-1.1)", "Gemini Live (gemini-3.8-live)", "source"]
+    return HTMLTable([dict(zip(cols, row)) for row in DIFFERENCES], cols, text=differences_markdown())
 
 
 def realtime_fixture(conversation: Conversation | str = "support_call"):

@@ -16,7 +16,15 @@
 * ``usage_metadata`` of each turn is priced with :func:`course_utils.costs.cost_from_gemini_usage`
   and added up; the session was reserved in the ledger before it started (``max_minutes``);
 * ``tool_call``: your Python function runs with the model's arguments and its result goes back with
-  ``send_tool_response``.
+  ``send_tool_response``. A function that raises is answered with an error response (the model can
+  apologise or retry); a call without an ``id`` cannot be answered (the SDK refuses a
+  ``FunctionResponse`` without one). Both are surfaced: a warning, ``tool_errors``, and the reply's
+  ``tool_calls`` entry.
+
+The receive-loop rule (all voice clients hold to it): the receive loop survives any single bad event
+- an unknown message, an unknown field, a malformed payload or a handler that raises - reports it once
+(a warning, and a line in ``receive_problems``), and keeps the session; only the transport closing ends
+it.
 """
 from __future__ import annotations
 
@@ -98,6 +106,9 @@ class GeminiLiveClient:
         self._activity = asyncio.Event()
         self._closed = asyncio.Event()
         self._entry = None
+        self.tool_errors: list[str] = []        # tool calls that failed or could not be answered
+        self.receive_problems: list[str] = []   # each kind of bad received message, reported once
+        self._problem_keys: set = set()
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def __aenter__(self) -> "GeminiLiveClient":
@@ -243,16 +254,40 @@ class GeminiLiveClient:
     # -- receiving ------------------------------------------------------------------------------------
     _reply_started = 0.0
 
+    def _problem(self, key, line: str) -> None:
+        """Report one kind of bad received message once (a warning and ``receive_problems``)."""
+        if key in self._problem_keys:
+            return
+        self._problem_keys.add(key)
+        from ..secrets import scrub
+
+        line = scrub(line, get_config().secrets())[:300] + " (the session goes on; reported once)"
+        self.receive_problems.append(line)
+        self.trace.local("receive.problem", what=line[:200])
+        warnings.warn(f"Gemini Live: {line}", stacklevel=3)
+
+    def _transport_closed(self) -> bool:
+        ws = getattr(self._session, "_ws", None)
+        return ws is None or getattr(ws, "close_code", None) is not None
+
     async def _receive(self) -> None:
+        """The receive loop: a message the SDK cannot read, or a handler that raises, is reported once and
+        skipped; only the transport closing ends the loop."""
         try:
             while True:
-                async for message in self._session.receive():
-                    await self._handle(message)
-                    self._activity.set()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the server closed the connection (errors.APIError carries code and reason)
-            self.closed_reason = f"{type(exc).__name__}: {exc}"[:200]
+                try:
+                    async for message in self._session.receive():
+                        await self._handle(message)
+                        self._activity.set()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # errors.APIError carries the close code and reason
+                    if self._transport_closed():
+                        self.closed_reason = f"{type(exc).__name__}: {exc}"[:200]
+                        return
+                    # a message the SDK could not read, or a handler that raised: skip it, read on
+                    self._problem(("message", type(exc).__name__),
+                                  f"a server message was skipped ({type(exc).__name__}: {exc})")
         finally:
             self._closed.set()
             self._activity.set()
@@ -329,18 +364,35 @@ class GeminiLiveClient:
         responses = []
         for fc in tool_call.function_calls or []:
             fn = self.functions.get(fc.name or "")
+            failed = None
             if fn is None:
-                result: Any = {"error": f"no function named {fc.name}"}
+                failed = f"no function named {fc.name}"
             else:
-                result = fn(**(fc.args or {}))
-                if inspect.isawaitable(result):
-                    result = await asyncio.wait_for(result, 60.0)
+                try:
+                    result: Any = fn(**(fc.args or {}))
+                    if inspect.isawaitable(result):
+                        result = await asyncio.wait_for(result, 60.0)
+                except Exception as exc:  # the model is told, and can apologise or retry
+                    failed = f"{type(exc).__name__}: {exc}"
+            if failed is not None:
+                result = {"error": failed}
+                self._tool_error(f"The tool {fc.name!r} failed ({failed}); the model was sent an error response.")
             self.trace.local("tool.ran", name=fc.name)
             if self._reply is not None:
                 self._reply.tool_calls.append((fc.name, dict(fc.args or {}), result))
-            responses.append(types.FunctionResponse(id=fc.id, name=fc.name, response={"result": result}))
-        await self._session.send_tool_response(function_responses=responses)
-        self.trace.sent({"type": "toolResponse"})
+            if not fc.id:
+                self._tool_error(f"The tool call {fc.name!r} arrived without an id, so no response can be sent "
+                                 f"for it (the SDK requires one); the model will not get its result.")
+                continue
+            responses.append(types.FunctionResponse(id=fc.id, name=fc.name, response=result if failed else {"result": result}))
+        if responses:
+            await self._session.send_tool_response(function_responses=responses)
+            self.trace.sent({"type": "toolResponse"})
+
+    def _tool_error(self, line: str) -> None:
+        self.tool_errors.append(line)
+        self.trace.local("tool.error", what=line[:200])
+        warnings.warn(f"Gemini Live: {line}", stacklevel=3)
 
     # -- results --------------------------------------------------------------------------------------
     def transcript(self) -> list[tuple[str, str]]:

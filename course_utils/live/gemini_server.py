@@ -46,12 +46,12 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..errors import CourseError
+from ..errors import CourseError, ProtocolError
 from ..standins.ws import LocalWebSocketServer, json_http_response, run_until_interrupted
 from .conversation import Conversation, load_conversation
 from .engine import BYTES_PER_MS, EngineSettings, Reply, TurnEngine, silence, to_pcm24
 from .tls import LocalCertificate, make_local_certificate
-from .validate import validate_gemini_server_message
+from .validate import gemini_server_checker
 
 PATH_RE = re.compile(r"^/ws/google\.ai\.generativelanguage\.(v1|v1beta|v1alpha)\.GenerativeService\."
                      r"BidiGenerateContent$")
@@ -61,6 +61,7 @@ OUTPUT_MIME = "audio/pcm;rate=24000"
 CONNECTION_SECONDS = 600
 GOAWAY_BEFORE_SECONDS = 60
 _ALNUM = string.ascii_letters + string.digits
+_SERVER_MESSAGES = gemini_server_checker(report=None)  # the shared checker (course_utils.voice.events)
 
 
 class GeminiClose(Exception):
@@ -104,8 +105,11 @@ class GeminiLiveSession(TurnEngine):
     # -- sending -------------------------------------------------------------------------------------
     async def send(self, message: dict) -> None:
         raw = json.dumps(message)
-        if self.server.validate:
-            validate_gemini_server_message(raw)
+        if self.server.validate:  # a self-check of the stand-in: it sends only what the SDK declares
+            extras = _SERVER_MESSAGES.parse(message).extras
+            if extras:
+                raise ProtocolError(f"LocalGeminiLiveServer tried to send fields the SDK does not declare: "
+                                    f"{', '.join(extras)}.")
         self.log.sent.append(raw)
         async with self._send_lock:
             try:
@@ -407,7 +411,7 @@ class LocalGeminiLiveServer(LocalWebSocketServer):
         return await super().start()
 
     def _serve_options(self) -> dict:
-        return {"ssl": self._cert.server_context()}
+        return {"ssl": self._cert.server_context(), "max_queue": None}  # keep reading: see the close at once
 
     async def _close_sessions(self) -> None:
         for s in self.sessions:

@@ -21,11 +21,18 @@ nothing to cancel or truncate: when the user talks over a reply, the model goes 
   past them, and settled from ``session.closed`` usage (billable seconds x the per-minute price).
 * every event is traced (:class:`~course_utils.live.trace.LiveTrace`) for the latency table and
   the timeline plot.
+
+The receive-loop rule (all voice clients hold to it): the receive loop survives any single bad event
+- an unknown event type, an unknown field, a malformed payload (bad JSON, audio that is not base64)
+or a handler that raises - reports it once (a warning, and a line in ``receive_problems``), and keeps
+the session; only the transport closing ends it. A bad audio delta is dropped and counted
+(``dropped_audio_deltas``).
 """
 from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import inspect
 import os
 import time
@@ -125,6 +132,12 @@ class LiveClient:
         self._entry = None
         self._tasks: set[asyncio.Task] = set()
         self._recorder = None
+        self.receive_problems: list[str] = []   # each kind of bad received event, reported once
+        self._problem_keys: set = set()
+        self.dropped_audio_deltas = 0
+        from .validate import live_server_checker
+
+        self._checker = live_server_checker(report=lambda line: self._problem(("type", line), line))
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def __aenter__(self) -> "LiveClient":
@@ -307,13 +320,53 @@ class LiveClient:
         return asyncio.get_running_loop().time() - r.last_delta >= quiet_ms / 1000 / self.speed
 
     # -- receiving ------------------------------------------------------------------------------------
+    def _problem(self, key, line: str) -> None:
+        """Report one kind of bad received event once (a warning and ``receive_problems``)."""
+        if key in self._problem_keys:
+            return
+        self._problem_keys.add(key)
+        from ..secrets import scrub
+
+        line = scrub(line, get_config().secrets())[:300] + " (the session goes on; reported once)"
+        self.receive_problems.append(line)
+        self.trace.local("receive.problem", what=line[:200])
+        warnings.warn(f"Live: {line}", stacklevel=3)
+
     async def _receive(self) -> None:
+        """The receive loop: one bad event is reported (once per kind) and skipped; only the transport
+        closing ends the loop."""
+        from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
+
         try:
-            async for event in self._conn:
-                await self._handle(event)
+            while True:
+                try:
+                    event = await self._conn.recv()
+                except (asyncio.CancelledError, ConnectionClosed):
+                    raise
+                except Exception as exc:  # a frame the SDK cannot parse (not JSON): skip it
+                    self._problem(("frame", type(exc).__name__), f"a frame that is not a JSON event was skipped "
+                                                                 f"({type(exc).__name__}: {exc})")
+                    continue
+                etype = getattr(event, "type", None)
+                if etype not in self._checker.members:  # an unknown type (or none): say so once
+                    if isinstance(etype, str) and etype:
+                        self._checker.check_received({"type": etype})
+                    else:
+                        self._problem(("no type",), "an event without a type was skipped")
+                        continue
+                try:
+                    await self._handle(event)
+                except (asyncio.CancelledError, ConnectionClosed):
+                    raise
+                except Exception as exc:  # a handler that raises, or a payload of the wrong shape
+                    etype = getattr(event, "type", "?")
+                    self._problem(("handler", etype, type(exc).__name__),
+                                  f"handling {etype!r} raised {type(exc).__name__}: {exc}")
                 self._activity.set()
         except asyncio.CancelledError:
             raise
+        except ConnectionClosedOK:
+            pass
         except Exception as exc:  # connection dropped: note it; close() settles from the last usage
             if not self._closed.is_set():
                 self.closed_reason = self.closed_reason or f"connection lost ({type(exc).__name__})"
@@ -327,7 +380,13 @@ class LiveClient:
         if self._recorder is not None:
             self._recorder.received(event)
         if etype == "session.output_audio.delta":
-            pcm24 = self.format.decode(base64.b64decode(event.delta))
+            try:
+                pcm24 = self.format.decode(base64.b64decode(event.delta, validate=True))
+            except (binascii.Error, ValueError, TypeError) as exc:  # drop the chunk, count it, say so once
+                self.dropped_audio_deltas += 1
+                self._problem(("audio_delta",), f"the server sent audio that is not valid base64 ({exc}); dropped "
+                                                f"that chunk (count in dropped_audio_deltas)")
+                return
             r = self._reply
             if r is None or self._quiet(r, self.reply_gap_ms):
                 r = self._new_reply()

@@ -1,110 +1,57 @@
-"""Check events against the official SDK's types (the protocol oracle), strictly.
+"""The Live unions in the shared event checker (:mod:`course_utils.voice.events`).
 
-* OpenAI Live: ``openai.types.live.ServerEvent`` / ``ClientEvent`` (discriminated unions). The SDK's
-  models accept unknown fields, so we also refuse any key the type does not declare: a typo in an
-  event our server emits must fail a test, not pass silently.
-* Gemini Live: ``google.genai.types.LiveServerMessage`` (its models forbid unknown fields already),
-  validated from the wire JSON (camelCase, base64 bytes) as the SDK itself reads it.
+* OpenAI Live: ``openai.types.live.ServerEvent`` / ``ClientEvent`` (discriminated unions);
+* Gemini Live: ``google.genai.types.LiveServerMessage``, validated from the wire JSON (camelCase,
+  base64 bytes) as the SDK itself reads it.
+
+One rule for all (the checker's): undeclared fields are kept and reported once per name; a wrong type,
+a missing required field or an unknown event type raise :class:`EventError` (a ProtocolError).
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from typing import Any
 
-import pydantic
+from ..voice.events import EventChecker, EventError
 
-from ..errors import ProtocolError
+EventValidationError = EventError  # the name this module used before the shared checker
 
-
-def _variants(union) -> dict[str, type]:
-    """``type`` literal -> model class, for an SDK union annotated with a ``type`` discriminator."""
-    from typing import Literal, get_args, get_origin
-
-    args = get_args(union)
-    members = get_args(args[0]) if args and get_origin(args[0]) is not None else args
-    out = {}
-    for cls in members:
-        ann = cls.model_fields["type"].annotation
-        if get_origin(ann) is Literal:
-            for value in get_args(ann):
-                out[value] = cls
-    return out
+__all__ = ["live_server_checker", "live_client_checker", "gemini_server_checker", "validate_live_server_event",
+           "validate_live_client_event", "validate_gemini_server_message", "EventError", "EventValidationError"]
 
 
-@lru_cache(maxsize=1)
-def _openai_adapters():
-    from openai.types.live import ClientEvent, ServerEvent
+def live_server_checker(**kw) -> EventChecker:
+    from openai.types.live import ServerEvent
 
-    return _variants(ServerEvent), _variants(ClientEvent)
-
-
-def _unknown_keys(model: Any, data: Any, path: str) -> list[str]:
-    """Keys in ``data`` that the validated pydantic ``model`` does not declare (recursively)."""
-    found: list[str] = []
-    if isinstance(model, pydantic.BaseModel) and isinstance(data, dict):
-        fields = type(model).model_fields
-        names = {f.alias or name: name for name, f in fields.items()}
-        for key, value in data.items():
-            if key not in names:
-                found.append(f"{path}{key}")
-                continue
-            found += _unknown_keys(getattr(model, names[key]), value, f"{path}{key}.")
-    elif isinstance(model, (list, tuple)) and isinstance(data, list):
-        for i, (m, d) in enumerate(zip(model, data)):
-            found += _unknown_keys(m, d, f"{path}{i}.")
-    return found
+    return EventChecker(ServerEvent, name="Live server event", label="openai.types.live.ServerEvent", **kw)
 
 
-class EventValidationError(ProtocolError):
-    """An event that does not match its SDK type: ``kind`` is pydantic's error type (``missing``,
-    ``literal_error``, ...) or ``unknown_field``; ``loc`` the dotted path of the offending field."""
+def live_client_checker(**kw) -> EventChecker:
+    from openai.types.live import ClientEvent
 
-    def __init__(self, message: str, *, kind: str, loc: str):
-        self.kind, self.loc = kind, loc
-        super().__init__(message)
+    return EventChecker(ClientEvent, name="Live client event", label="openai.types.live.ClientEvent", **kw)
 
 
-def _validate(variants: dict[str, type], event: dict | str | bytes, what: str):
-    data = json.loads(event) if isinstance(event, (str, bytes)) else event
-    etype = data.get("type", "?") if isinstance(data, dict) else "?"
-    cls = variants.get(etype) if isinstance(etype, str) else None
-    if cls is None:
-        raise EventValidationError(f"{what} type {etype!r} is not in the SDK's union; use one of its types.",
-                                   kind="literal_error", loc="type")
-    try:
-        model = cls.model_validate(data)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"]) or "type"
-        raise EventValidationError(f"{what} {etype!r} does not match the SDK type at {loc}: {first['msg']}; "
-                                   f"fix the event.", kind=first["type"], loc=loc) from None
-    extra = _unknown_keys(model, data, "")
-    if extra:
-        raise EventValidationError(f"{what} {etype!r} has fields the SDK type does not declare: "
-                                   f"{', '.join(extra)}; remove them.", kind="unknown_field", loc=extra[0])
-    return model
-
-
-def validate_live_server_event(event: dict | str | bytes):
-    """Validate one OpenAI Live server event; return the typed model or raise :class:`ProtocolError`."""
-    return _validate(_openai_adapters()[0], event, "Live server event")
-
-
-def validate_live_client_event(event: dict | str | bytes):
-    """Validate one OpenAI Live client event; return the typed model or raise :class:`ProtocolError`."""
-    return _validate(_openai_adapters()[1], event, "Live client event")
-
-
-def validate_gemini_server_message(message: str | bytes | dict):
-    """Validate one Gemini Live server message (wire JSON) against ``types.LiveServerMessage``."""
+def gemini_server_checker(**kw) -> EventChecker:
     from google.genai import types
 
-    raw = message if isinstance(message, (str, bytes)) else json.dumps(message)
-    try:
-        return types.LiveServerMessage.model_validate_json(raw)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ProtocolError(f"Gemini Live server message does not match types.LiveServerMessage at {loc}: "
-                            f"{first['msg']}; fix the message.") from None
+    return EventChecker(types.LiveServerMessage, name="Gemini Live server message", **kw)
+
+
+@lru_cache(maxsize=None)
+def _shared(which: str) -> EventChecker:
+    return {"server": live_server_checker, "client": live_client_checker, "gemini": gemini_server_checker}[which]()
+
+
+def validate_live_server_event(event):
+    """Validate one OpenAI Live server event (dict or JSON); return the typed model or raise EventError."""
+    return _shared("server").check(event)
+
+
+def validate_live_client_event(event):
+    """Validate one OpenAI Live client event (dict or JSON); return the typed model or raise EventError."""
+    return _shared("client").check(event)
+
+
+def validate_gemini_server_message(message):
+    """Validate one Gemini Live server message (wire JSON or dict) against ``types.LiveServerMessage``."""
+    return _shared("gemini").check(message)

@@ -5,7 +5,8 @@ One code path for every mode (``course_utils.setup()``):
 * replay (default): the client starts a :class:`~course_utils.realtime.server.LocalRealtimeServer`
   on 127.0.0.1 replaying a conversation fixture, and talks to it over a real WebSocket;
 * live: ``wss://api.openai.com/v1/realtime?model=...`` with your key; the session is priced in the
-  ledger before it connects and settled from the ``usage`` of every ``response.done``;
+  ledger before it connects and settled from the ``usage`` of every ``response.done`` (in replay the
+  same ledger row is kept, marked "replay, not charged", and the budget is not enforced);
 * record: live, and the session's events are saved as a fixture (secrets scrubbed) on close.
 
     async with RealtimeClient(fixture="short_qa", speed=4) as rt:   # top-level await in a notebook
@@ -17,7 +18,14 @@ What it does for you: a background receive loop (handlers per event type, and an
 audio out to a playback sink with a clock; barge-in (stop playback at once, cancel if needed,
 truncate the item at what was actually played); tools (plain Python functions); a latency trace;
 the session's cost from usage. Every event it sends is checked against the SDK's
-``RealtimeClientEvent`` first; server ``error`` events raise :class:`ServerErrorEvent` (or warn).
+``RealtimeClientEvent`` first (one checker, :mod:`course_utils.voice.events`; microphone chunks, whose
+shape the client builds itself, are left to the server, so each is checked once); server ``error``
+events raise :class:`ServerErrorEvent` (or warn).
+
+The receive-loop rule (all voice clients hold to it): the receive loop survives any single bad event
+- an unknown event type, an unknown field, a malformed payload (bad JSON, a field of the wrong type,
+audio that is not base64) or a handler that raises - reports it once (a warning, and a line in
+``receive_problems``), and keeps the session; only the transport closing ends it.
 """
 from __future__ import annotations
 
@@ -50,14 +58,18 @@ from ..voice.audio import (
     resample,
     ulaw_decode,
 )
+from ..voice.events import EventError
 from ..voice.playback import InlinePlayerSink, PlaybackSink
 from ..voice.trace import Trace
-from .schema import validate_client_event, validate_server_event
+from .schema import client_checker, server_checker
 
 DEFAULT_MODEL = "gpt-realtime-2.1"
 OPENAI_REALTIME_URL = "wss://api.openai.com/v1/realtime"
 Handler = Callable[[dict], Any]
 
+#: How long close() lets the receive loop finish the events already buffered (a learner's handler that
+#: is still running then is cancelled: the socket is closed already).
+CLOSE_DRAIN_S = 1.0
 #: Errors that come from harmless races (e.g. a cancel arriving just after the response ended).
 RACE_CODES = {"response_cancel_not_active"}
 
@@ -106,8 +118,11 @@ def _b64(text: str) -> bytes:
     """Strict base64 decoding (fast path of ``b64decode_pcm``; a bad delta is a protocol error)."""
     try:
         return binascii.a2b_base64(text, strict_mode=True)
-    except TypeError:  # Python 3.10: no strict_mode
-        return b64decode_pcm(text)
+    except TypeError:  # Python 3.10: no strict_mode (or ``text`` is not a string: b64decode_pcm says so)
+        try:
+            return b64decode_pcm(text)
+        except Exception as exc:
+            raise ProtocolError(f"The server sent audio that is not valid base64 ({exc}).") from None
     except binascii.Error as exc:
         raise ProtocolError(f"The server sent audio that is not valid base64 ({exc}).") from None
 
@@ -185,6 +200,11 @@ class RealtimeClient:
         self._item_audio_ms: dict[str, float] = {}
         self._item_response: dict[str, str] = {}
         self._counts: dict[str, int] = {}
+        self.receive_problems: list[str] = []   # each kind of bad received event, reported once
+        self._problem_keys: set = set()
+        self.dropped_audio_deltas = 0           # output_audio.delta events whose audio could not be decoded
+        self._sent_checker = client_checker()
+        self._received_checker = server_checker(report=self._report_line)
 
     # -- connecting --------------------------------------------------------------------------------
     async def connect(self) -> "RealtimeClient":
@@ -208,14 +228,14 @@ class RealtimeClient:
         elif url is None:
             url = OPENAI_REALTIME_URL
         key = self._api_key or cfg.key("openai")
-        if cfg.is_live:
-            self._reserve(cfg)
+        self._reserve(cfg)  # every mode: replay rows are recorded as "(replay, not charged)"
         full = f"{url}{'&' if '?' in url else '?'}model={self.model}"
         self._changed = asyncio.Event()
         try:
             self.ws = await asyncio.wait_for(
                 connect(full, additional_headers={"Authorization": f"Bearer {key}"}, max_size=16 * 1024 * 1024,
-                        open_timeout=self.timeout), timeout=self.timeout + 1)
+                        open_timeout=self.timeout, max_queue=None),  # never stop reading: a close is seen at once
+                timeout=self.timeout + 1)
         except InvalidStatus as exc:
             await self._stop_server()
             self._cancel_entry("connection refused")
@@ -260,7 +280,9 @@ class RealtimeClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the socket, stop a local server, settle the ledger and (record mode) save the fixture."""
+        """Close the socket, stop a local server, settle the ledger and (record mode) save the fixture.
+        Events already received are still handled by the client (usage, cost), briefly
+        (``CLOSE_DRAIN_S``), without the handlers registered with :meth:`on`."""
         if self._closed:
             return
         await self._release()
@@ -277,7 +299,7 @@ class RealtimeClient:
 
     async def _release(self) -> None:
         """Close the socket, the receive loop, tool tasks and a local server (bounded waits); no ledger, no saving."""
-        self._closed = True
+        self._closed = True  # from here the receive loop drains what is buffered without the learner's handlers
         for task in list(self._tool_tasks):
             task.cancel()
         bound = min(5.0, self.timeout)
@@ -288,9 +310,9 @@ class RealtimeClient:
                 pass
             if self.ws.transport is not None and not self.ws.transport.is_closing():
                 self.ws.transport.abort()  # the closing handshake did not finish (a stalled peer): drop the socket
-        if self._reader is not None:
+        if self._reader is not None:  # it drains what was buffered (built-in handling only), briefly
             try:
-                await asyncio.wait_for(self._reader, timeout=bound)
+                await asyncio.wait_for(self._reader, timeout=min(bound, CLOSE_DRAIN_S))
             except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
                 pass
         await self._stop_server()
@@ -306,11 +328,14 @@ class RealtimeClient:
     # -- sending -----------------------------------------------------------------------------------
     async def send(self, event: dict) -> None:
         """Send one client event (checked against the SDK's ``RealtimeClientEvent`` first)."""
+        await self._send(event, self.validate)
+
+    async def _send(self, event: dict, check: bool) -> None:
         self._raise_pending()
         if self.ws is None:
             raise CourseError("Not connected: use `async with RealtimeClient(...) as rt:` or `await rt.connect()`.")
-        if self.validate:
-            validate_client_event(event)
+        if check:
+            self._sent_checker.check_sent(event)
         self.trace.sent(event)
         if self._mode == "record":
             self._recorded[1].append(event)
@@ -362,8 +387,9 @@ class RealtimeClient:
         return self.session
 
     async def append_audio(self, pcm: bytes) -> None:
-        """``input_audio_buffer.append`` of PCM16 24 kHz mono bytes (or G.711 bytes if the session says so)."""
-        await self.send({"type": "input_audio_buffer.append", "audio": b64encode_pcm(pcm)})
+        """``input_audio_buffer.append`` of PCM16 24 kHz mono bytes (or G.711 bytes if the session says so).
+        Not checked here: its shape is fixed by this method, and the server checks every chunk (once)."""
+        await self._send({"type": "input_audio_buffer.append", "audio": b64encode_pcm(pcm)}, False)
 
     async def commit_audio(self) -> None:
         await self.send({"type": "input_audio_buffer.commit"})
@@ -418,7 +444,7 @@ class RealtimeClient:
 
     def _top_up_budget(self) -> None:
         """Live: once the session's actual cost passes what was reserved, price one more turn first."""
-        if self._entry is None or self._entry.status != "reserved":
+        if self._entry is None or self._entry.status != "reserved" or not self._entry.charged:
             return
         spent = self.cost().total_usd
         if spent >= self._entry.estimate_usd:
@@ -484,21 +510,45 @@ class RealtimeClient:
         finally:
             self._subscribers.remove(queue)
 
+    def _report_line(self, line: str) -> None:
+        """One line about a bad received event (once per kind): a warning, ``receive_problems``, the trace."""
+        line = self._scrub(line)
+        self.receive_problems.append(line)
+        self.trace.local("receive.problem", what=line[:200])
+        warnings.warn(f"Realtime: {line}", stacklevel=3)
+
+    def _problem(self, key, line: str) -> None:
+        if key not in self._problem_keys:
+            self._problem_keys.add(key)
+            self._report_line(line + " (the session goes on; reported once)")
+
     async def _read_loop(self) -> None:
+        """The receive loop: one bad event is reported (once per kind) and skipped; only the transport
+        closing ends the loop."""
         assert self.ws is not None
         try:
             async for raw in self.ws:
-                event = json.loads(raw)
+                try:
+                    event = json.loads(raw)
+                    if not isinstance(event, dict) or not isinstance(event.get("type", ""), str):
+                        raise ValueError(f"expected a JSON object with a string 'type', got {type(event).__name__}")
+                except (ValueError, RecursionError) as exc:
+                    self._problem(("frame", type(exc).__name__), f"a frame that is not a JSON event was skipped ({exc})"[:300])
+                    continue
                 self.trace.received(event)
                 if self._mode == "record":
                     self._recorded[0].append(event)
                 if self.validate_received:
-                    validate_server_event(event)
-                await self._dispatch(event)
+                    try:
+                        self._received_checker.check_received(event)
+                    except EventError as exc:
+                        self._problem(("invalid", event.get("type"), exc.loc), f"{exc} The event was skipped.")
+                        continue
+                elif event.get("type") and event["type"] not in self._received_checker.members:  # unknown: say so once
+                    self._received_checker.check_received(event)
+                await self._dispatch(event)  # a handler that raises is reported there (``_call``)
         except ConnectionClosed:
             pass
-        except Exception as exc:  # a bug in a handler must not vanish silently
-            self._pending_error = ServerErrorEvent(f"The receive loop stopped: {type(exc).__name__}: {self._scrub(str(exc))}")
         finally:
             for queue in self._subscribers:
                 queue.put_nowait(None)
@@ -515,19 +565,30 @@ class RealtimeClient:
         etype = event.get("type", "")
         self._counts[etype] = self._counts.get(etype, 0) + 1
         builtin = self._BUILTIN.get(etype)
-        if builtin is not None:
-            result = builtin(self, event)
+        try:
+            if builtin is not None:
+                await self._call(builtin, self, event)
+            if self._handlers and not self._closed:  # closing: buffered events skip the learner's handlers
+                for handler in self._handlers.get(etype, ()), self._handlers.get("*", ()):
+                    for h in handler:
+                        await self._call(h, event)
+        finally:  # whatever a handler did, waiters and iterators still see the event
+            for queue in self._subscribers:
+                queue.put_nowait(event)
+            self._changed.set()
+
+    async def _call(self, fn, *args) -> None:
+        """Run one handler; one that raises is reported once (per event type and error) and the rest run."""
+        try:
+            result = fn(*args)
             if result is not None and inspect.isawaitable(result):
                 await result
-        if self._handlers:
-            for handler in self._handlers.get(etype, ()), self._handlers.get("*", ()):
-                for h in handler:
-                    result = h(event)
-                    if result is not None and inspect.isawaitable(result):
-                        await result
-        for queue in self._subscribers:
-            queue.put_nowait(event)
-        self._changed.set()
+        except (ConnectionClosed, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            etype = args[-1].get("type")
+            self._problem(("handler", etype, type(exc).__name__),
+                          f"handling {etype!r} raised {type(exc).__name__}: {exc}")
 
     # built-in handling of the events the client itself needs
     def _on_session(self, event: dict) -> None:
@@ -546,7 +607,13 @@ class RealtimeClient:
 
     def _on_audio_delta(self, event: dict) -> None:
         state = self.responses.get(event["response_id"])
-        pcm = _b64(event["delta"])
+        try:
+            pcm = _b64(event["delta"])
+        except ProtocolError as exc:  # drop this chunk, count it, say so once, keep reading
+            self.dropped_audio_deltas += 1
+            self._problem(("audio_delta",), f"{exc} Dropped that audio chunk; later ones still play "
+                                            f"(count in rt.dropped_audio_deltas)")
+            return
         fmt = self._output_format()
         if fmt != "audio/pcm":
             pcm16 = ulaw_decode(pcm) if fmt == "audio/pcmu" else alaw_decode(pcm)

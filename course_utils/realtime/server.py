@@ -14,6 +14,11 @@ user said. *How* it says it follows the protocol:
 * the full response event sequence, audio deltas paced at real time x ``speed``, transcript deltas,
   function calls, ``response.done`` with a ``usage`` block computed with the course's token rules;
 * ``response.cancel`` and VAD interruption -> ``response.done`` with status ``cancelled``;
+* what real servers send beyond the SDK types, so replay is the wire: the session object's ``object``,
+  ``id`` and ``expires_at``; ``obfuscation`` padding on text deltas; ``rate_limits.updated`` after each
+  ``response.created``; ``conversation.item.added`` and ``.done`` for user items as for assistant ones;
+* it reads the socket while it streams and while it closes (``max_queue=None``: a microphone streaming
+  at full speed never stops it from seeing the close frame), so both ends close promptly;
 * bad input -> an ``error`` event (``invalid_request_error``, the offending ``event_id``); the
   connection stays open. (A bug of the server itself on some event -> an ``error`` of type
   ``server_error``; the session goes on.) The uncommitted input buffer is capped (``max_buffer_bytes``).
@@ -37,13 +42,13 @@ import itertools
 import json
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
-import pydantic
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
@@ -51,9 +56,10 @@ from websockets.http11 import Response
 from ..errors import AudioFormatError, CourseError
 from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
 from ..voice.audio import SAMPLE_RATE, alaw_decode, alaw_encode, b64encode_pcm, resample, ulaw_decode, ulaw_encode
+from ..voice.events import EventError
 from ..voice.vad import EnergyVAD
 from .conversation import ConversationFixture, OutputSpec, load_conversation
-from .schema import _members, client_event_types
+from .schema import client_checker, client_event_types
 
 DEFAULT_MODEL = "gpt-realtime-2.1"
 MAX_APPEND_BYTES = 15 * 1024 * 1024          # the API's documented limit for one append
@@ -61,6 +67,14 @@ MAX_BUFFER_BYTES = 60 * SAMPLE_RATE * 2 * 5  # 5 minutes of PCM16: our cap on an
 CACHE_MIN_TOKENS = 1024
 DEFAULT_INSTRUCTIONS = "You are a helpful voice assistant. (Local server: replies are replayed from a fixture.)"
 SEMANTIC_SILENCE_MS = {"low": 800, "medium": 500, "auto": 500, "high": 300}
+#: Fields real servers send that the SDK types do not declare. The local server sends them too, so that
+#: replay exercises them: the session object's ``object``/``id``/``expires_at`` and ``obfuscation``
+#: padding on the text deltas (transcript, text, function arguments).
+WIRE_EXTRAS = frozenset({"session.object", "session.id", "session.expires_at", "obfuscation"})
+SESSION_SECONDS = 3600   # the stand-in's session lifetime, for ``expires_at``
+#: ``rate_limits.updated`` (sent after each ``response.created``, as the real API does): made-up limits.
+RATE_LIMITS = {"requests": 5000, "tokens": 400_000}
+_PAD = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 SERVER_VAD_DEFAULTS = {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 500,
                        "idle_timeout_ms": None, "create_response": True, "interrupt_response": True}
 
@@ -116,35 +130,28 @@ def _merge(base: dict, update: dict) -> dict:
     return out
 
 
-def _clean_loc(loc: tuple) -> str:
-    parts = [str(p) for p in loc if not (isinstance(p, str) and (p[:1].isupper() or "[" in p))]
-    return ".".join(parts)
+#: The client-event checker (:mod:`course_utils.voice.events`); silent: the server answers instead.
+_CLIENT_EVENTS = client_checker(report=None)
 
 
 def check_client_event(event: Any) -> None:
-    """Raise :class:`ClientError` (with the API's codes) when ``event`` is not a valid client event."""
-    if not isinstance(event, dict):
-        raise ClientError("invalid_type", "Invalid type for event: expected a JSON object.", None)
-    etype = event.get("type")
-    if not etype:
-        raise ClientError("missing_required_parameter", "Missing required parameter: 'type'.", "type")
-    member = _members("client").get(etype) if isinstance(etype, str) else None
-    if member is None:
-        supported = ", ".join(f"'{t}'" for t in client_event_types())
-        raise ClientError("invalid_value", f"Invalid value: '{etype}'. Supported values are: {supported}.", "type")
-    try:
-        model = member.model_validate(event)
-    except pydantic.ValidationError as exc:
-        errors = exc.errors()
-        missing = [e for e in errors if e["type"] == "missing"]
-        first = missing[0] if missing else errors[0]
-        where = _clean_loc(first["loc"])
-        if missing:
-            raise ClientError("missing_required_parameter", f"Missing required parameter: '{where}'.", where) from None
-        raise ClientError("invalid_value", f"Invalid value for '{where}': {first['msg']}.", where) from None
-    from .schema import _extras
+    """Raise :class:`ClientError` (with the API's codes) when ``event`` is not a valid client event.
 
-    extras = _extras(model)
+    The shared checker refuses wrong types and missing fields; an undeclared field is refused here
+    because the real API refuses unknown parameters in client events (``unknown_parameter``)."""
+    try:
+        extras = _CLIENT_EVENTS.parse(event).extras
+    except EventError as exc:
+        if exc.kind == "not_an_object":
+            raise ClientError("invalid_type", "Invalid type for event: expected a JSON object.", None) from None
+        if exc.kind in ("missing_type", "missing"):
+            where = exc.loc or "type"
+            raise ClientError("missing_required_parameter", f"Missing required parameter: '{where}'.", where) from None
+        if exc.kind == "unknown_type":
+            supported = ", ".join(f"'{t}'" for t in client_event_types())
+            raise ClientError("invalid_value", f"Invalid value: '{exc.event_type}'. Supported values are: {supported}.",
+                              "type") from None
+        raise ClientError("invalid_value", f"Invalid value for '{exc.loc}': {exc.detail}.", exc.loc) from None
     if extras:
         raise ClientError("unknown_parameter", f"Unknown parameter: '{extras[0]}'.", extras[0])
 
@@ -230,8 +237,11 @@ class RealtimeSession:
     def __init__(self, server: "LocalRealtimeServer", ws: ServerConnection, model: str):
         self.server, self.ws, self.model = server, ws, model
         self.fixture: ConversationFixture = server.conversation
-        self.session = default_session(model)
-        self.ids = {k: itertools.count(1) for k in ("event", "item", "resp", "conv")}
+        self.ids = {k: itertools.count(1) for k in ("event", "item", "resp", "conv", "sess", "pad")}
+        # the session object as the real server shows it: the SDK's request fields plus object/id/expires_at
+        self.session = {"object": "realtime.session", "id": self._id("sess"),
+                        "expires_at": int(time.time()) + SESSION_SECONDS, **default_session(model)}
+        self.responses_started = 0
         self.conversation_id = self._id("conv")
         self.items: list[_Item] = []
         self.buffer = bytearray()      # uncommitted input audio (PCM16 24 kHz)
@@ -252,6 +262,11 @@ class RealtimeSession:
     # -- ids and sending -------------------------------------------------------------------------
     def _id(self, kind: str) -> str:
         return f"{kind}_{self.server.name_tag}{next(self.ids[kind]):04d}"
+
+    def _obfuscation(self, delta: str) -> str:
+        """Padding that evens out the size of text deltas (the real server's ``obfuscation`` field)."""
+        n = next(self.ids["pad"])
+        return "".join(_PAD[(n * 7 + i) % len(_PAD)] for i in range(16 - len(delta) % 16))
 
     async def emit(self, event: dict) -> None:
         text = json.dumps({"event_id": self._id("event"), **event})
@@ -564,7 +579,19 @@ class RealtimeSession:
         self.turn_counter += 1
         self.active = resp
         await self.emit({"type": "response.created", "response": data})
+        await self._rate_limits(resp)
         resp.task = asyncio.create_task(self._stream(resp))
+
+    async def _rate_limits(self, resp: _Response) -> None:
+        """``rate_limits.updated`` at the start of a response: output tokens reserved (made-up limits)."""
+        self.responses_started += 1
+        reserve = resp.max_output_tokens if isinstance(resp.max_output_tokens, int) else 4096
+        prompt = sum(c[1] + c[2] + c[3] for c in resp.context)
+        await self.emit({"type": "rate_limits.updated", "rate_limits": [
+            {"name": "requests", "limit": RATE_LIMITS["requests"],
+             "remaining": max(0, RATE_LIMITS["requests"] - self.responses_started), "reset_seconds": 0.012},
+            {"name": "tokens", "limit": RATE_LIMITS["tokens"],
+             "remaining": max(0, RATE_LIMITS["tokens"] - prompt - reserve), "reset_seconds": 0.9}]})
 
     async def _cancel(self, resp: _Response, reason: str) -> None:
         if resp.cancel_reason is None:
@@ -649,7 +676,8 @@ class RealtimeSession:
             await self._sleep_until(resp, t)
             current["sent_text"] += piece
             await self.emit({"type": "response.function_call_arguments.delta", "response_id": resp.id,
-                             "item_id": item_id, "output_index": out_index, "call_id": spec.call_id, "delta": piece})
+                             "item_id": item_id, "output_index": out_index, "call_id": spec.call_id, "delta": piece,
+                             "obfuscation": self._obfuscation(piece)})
             t += 0.02 / self.server.speed
         return t
 
@@ -670,7 +698,8 @@ class RealtimeSession:
                 await self._sleep_until(resp, t)
                 current["sent_text"] += word
                 resp.out_text_tokens = text_tokens(current["sent_text"])
-                await self.emit({"type": "response.output_text.delta", **ids, "delta": word})
+                await self.emit({"type": "response.output_text.delta", **ids, "delta": word,
+                                 "obfuscation": self._obfuscation(word)})
                 if self._over_budget(resp):
                     raise _BudgetReached
                 t += 0.03 / speed
@@ -693,7 +722,8 @@ class RealtimeSession:
             if kind == 0:
                 current["sent_text"] += payload
                 resp.out_text_tokens = text_tokens(current["sent_text"])
-                await self.emit({"type": "response.output_audio_transcript.delta", **ids, "delta": payload})
+                await self.emit({"type": "response.output_audio_transcript.delta", **ids, "delta": payload,
+                                 "obfuscation": self._obfuscation(payload)})
             else:
                 current["sent_audio"].extend(payload)
                 resp.out_audio_ms += len(payload) / 48
@@ -859,7 +889,9 @@ class LocalRealtimeServer(LocalWebSocketServer):
 
     def _serve_options(self) -> dict:
         # a frame may carry the largest append we accept (base64) plus the event around it
-        return {"max_size": int(self.max_append_bytes * 4 / 3) + 1024 * 1024, "compression": None}
+        # max_queue=None: the server never stops reading the socket, so a close frame behind a stream of
+        # microphone chunks is seen at once and both ends close promptly (not after close_timeout)
+        return {"max_size": int(self.max_append_bytes * 4 / 3) + 1024 * 1024, "compression": None, "max_queue": None}
 
     async def start(self) -> "LocalRealtimeServer":
         await super().start()

@@ -44,7 +44,7 @@ from .http import LocalHTTPServer, Request, Response, json_response
 
 AREA = "gemini_video"
 API_VERSIONS = r"(?P<ver>v1beta|v1alpha|v1)"
-#: Model families the Gemini API has shut down (facts sheet, 2026-11): answered with 404.
+#: Model families the Gemini API has shut down (https://ai.google.dev/gemini-api/docs/deprecations, 2026-11): answered with 404.
 RETIRED_PREFIXES = ("gemini-1.", "gemini-2.0", "gemini-2.5", "gemini-pro", "gemini-ultra")
 CHARS_PER_TEXT_TOKEN = 4.0  # "a token is about 4 characters" (ai.google.dev/gemini-api/docs/tokens)
 

@@ -32,6 +32,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..display import no_math
 from ..errors import CourseError, JobFailed, OperationTimeout
 from .generate.jobs import InvalidVideoRequest, VideoAdapter, VideoRequest, VideoResult, run_job
 
@@ -92,12 +93,23 @@ def _scene(d: dict[str, str]) -> Scene:
 
 
 def narrate_espeak(text: str, voice: str = "en-us", words_per_minute: int = 165) -> tuple[np.ndarray, int]:
-    """Speak ``text`` offline with espeak-ng; returns (mono float32 samples, sample rate)."""
+    """Speak ``text`` offline with espeak-ng; returns (mono float32 samples, sample rate).
+
+    Without espeak-ng, words rendered ahead of time (:mod:`course_utils.voice.prerendered`) come from the
+    fixtures; other words raise a one-line error saying what to install.
+    """
     import soundfile as sf
+
+    from ..voice import prerendered
 
     exe = shutil.which("espeak-ng")
     if exe is None:
-        raise CourseError("espeak-ng is not installed: apt-get install espeak-ng (or pass tts= a TTS function).")
+        clip = prerendered.find(text, voice, words_per_minute)
+        if clip is None:
+            raise CourseError(f"espeak-ng is not installed and these words were not pre-rendered: {prerendered.INSTALL_HINT} "
+                              "(or pass tts= a TTS function).")
+        samples, rate = sf.read(clip, dtype="float32")
+        return (samples.mean(axis=1) if samples.ndim > 1 else samples), rate
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "n.wav"
         subprocess.run([exe, "-v", voice, "-s", str(words_per_minute), "-w", str(wav), text],
@@ -203,7 +215,7 @@ class Plan:
             c, f = sp.choice, sp.fallback
             out.append({"shot": f"{sp.shot.index}. {sp.shot.title}", "needs": f"{sp.shot.seconds:g} s",
                         "choice": c.name if c else "none fits", "clip": f"{c.clip_seconds} s" if c else "-",
-                        "cost": f"${c.usd:.3f}" if c else "-", "wait": f"~{c.wait_s:.0f} s" if c else "-",
+                        "cost": f"${c.usd:.3f}" if c else "-", "wait": f"~{c.wait_s:.0f} s (assumed)" if c else "-",
                         "fallback": f"{f.name} ({f.clip_seconds} s, ${f.usd:.3f})" if f else "none"})
         return out
 
@@ -218,22 +230,22 @@ class Plan:
 
     def __repr__(self) -> str:
         lines = [f"Plan: {len(self.shots)} shots, {self.aspect_ratio} {self.resolution}, ${self.total_usd:.3f} "
-                 f"(worst case with every fallback ${self.worst_usd:.3f}), ~{self.est_wall_s:.0f} s at "
+                 f"(worst case with every fallback ${self.worst_usd:.3f}), ~{self.est_wall_s:.0f} s (assumed waits) at "
                  f"{self.concurrency} at a time, video {self.planned_seconds:g} s"]
         for r in self.rows():
             lines.append(f"  {r['shot']:<22} needs {r['needs']:<6} -> {r['choice']:<34} {r['clip']:<5} {r['cost']:<7} "
-                         f"{r['wait']:<7} fallback: {r['fallback']}")
+                         f"{r['wait']:<17} fallback: {r['fallback']}")
         lines += [f"  not planned: {s}" for s in self.skipped()]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ["shot", "needs", "choice", "clip", "cost", "wait", "fallback (once)"])
+        head = "".join(f"<th>{h}</th>" for h in ["shot", "needs", "choice", "clip", "cost", "wait (assumed)", "fallback (once)"])
         body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r.values()) + "</tr>" for r in self.rows())
         skipped = "".join(f"<li>{escape(s)}</li>" for s in self.skipped())
-        return (f"<p><b>Plan</b>: {len(self.shots)} shots, {self.aspect_ratio} {self.resolution}: "
-                f"<b>${self.total_usd:.3f}</b> (worst case with every fallback ${self.worst_usd:.3f}), "
-                f"~{self.est_wall_s:.0f} s at {self.concurrency} at a time; video {self.planned_seconds:g} s</p>"
-                f"<table><tr>{head}</tr>{body}</table>" + (f"<p>Not planned:</p><ul>{skipped}</ul>" if skipped else ""))
+        return no_math(f"<p><b>Plan</b>: {len(self.shots)} shots, {self.aspect_ratio} {self.resolution}: "
+                       f"<b>${self.total_usd:.3f}</b> (worst case with every fallback ${self.worst_usd:.3f}), "
+                       f"~{self.est_wall_s:.0f} s (assumed waits) at {self.concurrency} at a time; video {self.planned_seconds:g} s</p>"
+                       f"<table><tr>{head}</tr>{body}</table>" + (f"<p>Not planned:</p><ul>{skipped}</ul>" if skipped else ""))
 
 
 def default_adapters() -> dict[str, VideoAdapter]:
@@ -470,9 +482,10 @@ class Story:
         return [line for r in self.results for line in r.log]
 
     def video(self, width: int = 480):
-        from IPython.display import Video
+        """A still of the story and an inline player (see ``course_utils.video.display``)."""
+        from .display import VideoWithStill
 
-        return Video(str(self.path), embed=True, width=width, html_attributes="controls")
+        return VideoWithStill(self.path, width, html_attributes="controls")
 
 
 async def script_to_video(script: str, out_path: str | Path, style: str = "", aspect_ratio: str = "16:9",

@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 
 from .. import costs
 from ..config import get_config
+from ..display import no_math
 from ..errors import JobFailed, OperationTimeout, VideoFormatError
 from .frames import mmss, probe
 
@@ -178,13 +179,15 @@ def wait_until_active(client, file, timeout_s: float = 300.0, poll_s: float = 2.
     """Poll ``client.files.get`` until ``state`` is ``ACTIVE``.
 
     Raises :class:`JobFailed` if processing ``FAILED`` (with the service's message) and
-    :class:`OperationTimeout` after ``timeout_s``. The progress bar (tqdm, on stderr) shows the state.
+    :class:`OperationTimeout` after ``timeout_s``. Live, a notebook progress bar shows the state
+    (none in replay mode, where it takes a few seconds: ``course_utils.display.progress_bar``).
     """
-    from tqdm import tqdm  # the text bar (stderr), not the widget
+    from ..display import progress_bar
 
     name = file.name
     deadline = time.monotonic() + timeout_s
-    bar = tqdm(total=None, desc=f"{name}: {_state(file)}", unit=" polls", disable=not progress, leave=False)
+    bar = progress_bar(live=progress and not get_config().is_replay, total=None, desc=f"{name}: {_state(file)}",
+                       unit=" polls", leave=False)
     try:
         while True:
             state = _state(file)
@@ -321,8 +324,8 @@ class VideoAnalysis:
         return f"{self.summary()}\n{self.text}"
 
     def _repr_html_(self) -> str:
-        return (f"<p><b>{escape(self.summary())}</b></p>"
-                f"<pre style='white-space:pre-wrap'>{escape(self.text)}</pre>")
+        return no_math(f"<p><b>{escape(self.summary())}</b></p>"
+                       f"<pre style='white-space:pre-wrap'>{escape(self.text)}</pre>")
 
 
 def estimate_call(model: str, duration_s: float, *, fps: float | None = None, media_resolution: str | None = None,
@@ -444,7 +447,7 @@ class FeatureScore:
                 r["feature"], "yes" if r["found"] else "MISSED", r["predicted"] or "-", r["true_start"],
                 r["predicted_start"] or "-", "-" if r["start_error_s"] is None else f"{r['start_error_s']:.1f} s")) + "</tr>"
             for r in self.rows)
-        return f"<p><b>{escape(self.summary())}</b></p><table><tr>{head}</tr>{body}</table>"
+        return no_math(f"<p><b>{escape(self.summary())}</b></p><table><tr>{head}</tr>{body}</table>")
 
 
 def _field(item, name: str):

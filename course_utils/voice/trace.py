@@ -181,6 +181,13 @@ class Trace:
         """The per-turn figures as rows (for printing or a DataFrame)."""
         return [t.as_row() for t in self.turns()]
 
+    def table_view(self):
+        """The per-turn figures to display: an HTML table that fits a notebook column (plain aligned
+        text as its ``text/plain``, what a terminal prints and nbval compares)."""
+        from ..display import HTMLTable
+
+        return HTMLTable(self.table(), caption=None)
+
     def format_table(self) -> str:
         rows = self.table()
         if not rows:

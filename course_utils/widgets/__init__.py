@@ -9,7 +9,8 @@
   :class:`course_utils.voice.SpeakerSink`).
 
 Front ends: written for JupyterLab 4 / Notebook 7 with ipywidgets 8 and anywidget 0.11 (tested in a
-real Chromium by ``tests/test_browser_e2e.py``), and for Google Colab with ipywidgets 7.7.1 and
+real Chromium by ``tests/test_browser_e2e.py``; ipywidgets 7.7.1 with anywidget 0.9.21 is tested in a
+classic Notebook 6.5 page by ``tests/test_browser_classic_notebook.py``), and for Google Colab with ipywidgets 7.7.1 and
 anywidget 0.9 (``pip install "anywidget>=0.9"``; anywidget enables Colab's custom widget manager by
 itself; Colab asks for the microphone the first time you press Start). Both need a secure page
 (https or localhost) for the microphone, and a click before the browser allows sound.

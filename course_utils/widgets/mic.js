@@ -6,6 +6,8 @@
 //   {type: "started", device, context_rate} / {type: "stopped", reason}
 //   {type: "error", code, message}   code: permission-denied | no-microphone | busy | unsupported | failed
 // Messages from the kernel: {type: "start"} / {type: "stop"} / {type: "kernel-error", message}.
+// Traits read: consumers (how many kernel tasks receive the audio) and disconnect_reason: with no
+// consumer the widget says it is disconnected rather than "Listening".
 
 // The worklet runs on the audio thread. It mixes the input to mono, resamples it (linear
 // interpolation) from the context's rate to the target rate, and posts fixed-size Int16 chunks.
@@ -222,9 +224,25 @@ function render({ model, el: root }) {
   box.append(row, status);
   root.appendChild(box);
 
+  // Nothing in the kernel receives the audio (no mic.forward(...) task yet, or it was cancelled or
+  // ended with its session): say so, instead of "Listening" with no one listening.
+  const connection = () => {
+    if (c.state === "error" || c.state === "starting") return null;
+    const consumers = Number(model.get("consumers") || 0);
+    const reason = model.get("disconnect_reason") || "";
+    if (consumers > 0) return null;
+    if (reason) {
+      return `Disconnected: ${reason}. What you say goes nowhere; run the cell that calls mic.forward(...) again.`;
+    }
+    if (c.state === "recording") {
+      return "Listening, but not connected: nothing in the kernel receives the audio yet. Run the cell that calls mic.forward(...).";
+    }
+    return null;
+  };
   const paint = () => {
-    box.dataset.state = c.state;
-    status.textContent = c.status;
+    const disconnected = connection();
+    box.dataset.state = disconnected ? "disconnected" : c.state;
+    status.textContent = disconnected || c.status;
     start.disabled = c.state === "recording" || c.state === "starting";
     stop.disabled = !(c.state === "recording" || c.state === "starting");
     const pct = Number.isFinite(c.db) ? Math.max(0, Math.min(100, ((c.db + 60) / 60) * 100)) : 0;
@@ -233,9 +251,15 @@ function render({ model, el: root }) {
   };
   paint();
   c.addEventListener("change", paint);
+  model.on("change:consumers", paint);
+  model.on("change:disconnect_reason", paint);
   start.addEventListener("click", () => { c.start(); });
   stop.addEventListener("click", () => { c.stop("button"); });
-  return () => c.removeEventListener("change", paint);
+  return () => {
+    c.removeEventListener("change", paint);
+    model.off("change:consumers", paint);
+    model.off("change:disconnect_reason", paint);
+  };
 }
 
 export default { initialize, render };

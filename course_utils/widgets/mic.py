@@ -121,6 +121,7 @@ class _ChunkSource:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
         self._fanout.add_queue(loop, queue)
+        self._count_consumer(+1)
         try:
             while True:
                 try:
@@ -137,6 +138,10 @@ class _ChunkSource:
                 yield item  # type: ignore[misc]
         finally:
             self._fanout.remove_queue(queue)
+            self._count_consumer(-1)
+
+    def _count_consumer(self, delta: int) -> None:
+        """A consumer of ``chunks()`` started (+1) or ended (-1); the widget shows when none is left."""
 
     def forward(self, send: Sender, *, idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT_S,
                 on_error: Callable[[BaseException], None] | None = None) -> asyncio.Task:
@@ -153,10 +158,14 @@ class _ChunkSource:
                               "(Jupyter/Colab run one) or from inside a coroutine.") from None
 
         async def pump() -> None:
-            async for pcm in self.chunks(idle_timeout=idle_timeout):
-                result = send(pcm)
-                if inspect.isawaitable(result):
-                    await result
+            stream = self.chunks(idle_timeout=idle_timeout)
+            try:
+                async for pcm in stream:
+                    result = send(pcm)
+                    if inspect.isawaitable(result):
+                        await result
+            finally:
+                await stream.aclose()  # at once, so the widget knows nothing receives the audio any more
 
         task = loop.create_task(pump(), name=f"{type(self).__name__}.forward")
 
@@ -190,6 +199,11 @@ class Microphone(_ChunkSource, anywidget.AnyWidget):
     noise_suppression = traitlets.Bool(True).tag(sync=True)
     auto_gain_control = traitlets.Bool(True).tag(sync=True)
     _instance_id = traitlets.Unicode().tag(sync=True)
+    #: how many consumers (``forward()`` tasks, ``chunks()`` loops) receive the audio in the kernel; with none
+    #: (never started, cancelled, or ended by an error) the widget says it is not connected
+    consumers = traitlets.Int(0, read_only=True).tag(sync=True)
+    #: how the last consumer ended ("" while one runs); shown by the widget
+    disconnect_reason = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, *, chunk_ms: int = 40, label: str = "Microphone", **kwargs) -> None:
         if not 20 <= int(chunk_ms) <= 40:
@@ -249,9 +263,18 @@ class Microphone(_ChunkSource, anywidget.AnyWidget):
     def _report_error(self, exc: BaseException) -> None:
         super()._report_error(exc)
         try:
+            self.disconnect_reason = f"Forwarding stopped: {exc}"
             self.send({"type": "kernel-error", "message": f"Forwarding stopped: {exc}"})
         except Exception:
             pass
+
+    def _count_consumer(self, delta: int) -> None:
+        n = max(0, self.consumers + delta)
+        if n == 0 and delta < 0 and not self.disconnect_reason:
+            self.disconnect_reason = "the forwarding task ended (cancelled, or its session closed)"
+        elif delta > 0:
+            self.disconnect_reason = ""
+        self.set_trait("consumers", n)
 
     def close(self) -> None:
         fanout = getattr(self, "_fanout", None)  # absent if __init__ refused its arguments

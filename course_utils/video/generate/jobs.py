@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
@@ -284,10 +283,11 @@ class VideoResult:
         return time_in_states(self.events)
 
     def video(self, width: int = 320):
-        """An inline player (``IPython.display.Video``, embedded so the notebook carries it)."""
-        from IPython.display import Video
+        """A still of the clip and an inline player (embedded so the notebook carries it); the still
+        shows even where the player does not (an untrusted notebook, GitHub's viewer)."""
+        from ..display import VideoWithStill
 
-        return Video(str(self.path), embed=True, width=width, html_attributes="controls muted loop")
+        return VideoWithStill(self.path, width, html_attributes="controls muted loop")
 
     def show(self, width: int = 320) -> None:
         from IPython.display import display
@@ -335,13 +335,13 @@ class _Clock:
 
 
 def _progress_bar(label: str, enabled: bool, time_scale: float):
-    """A tqdm bar on stderr. Live it redraws at most once a second; in replay (jobs of a second or less)
-    only its first and last state are drawn, so a notebook's saved output does not depend on timing."""
-    from tqdm import tqdm
+    """Live (``time_scale`` 1): a notebook progress bar (``tqdm.auto``), redrawn at most once a second.
+    Replay (jobs of a second or less): none, so the saved outputs hold no stderr and no timings
+    (``course_utils.display.progress_bar``); the job's summary line says how it ended."""
+    from ...display import progress_bar
 
-    every = 1.0 if time_scale == 1.0 else 3600.0
-    return tqdm(total=100, desc=label, unit="%", file=sys.stderr, disable=not enabled, leave=True,
-                mininterval=every, maxinterval=max(every, 10.0), bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+    return progress_bar(live=enabled and time_scale == 1.0, total=100, desc=label, unit="%", leave=True,
+                        mininterval=1.0, maxinterval=10.0, bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
 
 
 def _scrubbed(text: str) -> str:

@@ -1,0 +1,66 @@
+"""The same job done by a Realtime voice agent told to translate: its replay script and its timeline.
+
+A voice agent takes turns: it waits for the end of each utterance (server VAD: ``silence_duration_ms``
+of quiet), then answers. Told to translate, its answer is the translation. In replay,
+:func:`agent_fixture` hands ``LocalRealtimeServer`` the interpreter fixture's phrases as user turns and
+their recorded translations as the assistant's replies (in memory), so both paths speak the same audio.
+"""
+from __future__ import annotations
+
+from ..voice.audio import SAMPLE_RATE
+from .fixture import Monologue
+
+AGENT_INSTRUCTIONS = ("You are an interpreter. Repeat everything the user says in {language}, in the first person, "
+                      "and say nothing else: no answers, no comments, no greetings.")
+
+
+def phrase_clips(monologue: Monologue, trailing_silence_ms: int = 700) -> list[bytes]:
+    """Each source phrase cut from the monologue (PCM16), with ``trailing_silence_ms`` of quiet after it
+    so the agent's VAD can hear the utterance end."""
+    clips = []
+    for p in monologue.phrases:
+        a, b = (int(ms * SAMPLE_RATE / 1000) * 2 for ms in p.span_ms)
+        clips.append(monologue.source_pcm[a:b] + bytes(int(SAMPLE_RATE * trailing_silence_ms / 1000) * 2))
+    return clips
+
+
+def agent_fixture(monologue: Monologue, language: str = "es", first_delta_ms: float = 400.0):
+    """A Realtime ``ConversationFixture``: the phrases as user turns, their translations as replies.
+    ``first_delta_ms`` is the stand-in's think time before each reply (a setting, not a measurement)."""
+    from ..realtime.conversation import AssistantTurn, ConversationFixture, OutputSpec
+
+    turns = tuple(AssistantTurn((OutputSpec("message", transcript=p.translations[language].text,
+                                            audio=p.translations[language].pcm),)) for p in monologue.phrases)
+    manifest = {"provenance": f"{monologue.provenance} (the translation/{monologue.name} phrases turned into "
+                              f"Realtime turns in memory by course_utils.translation.compare.agent_fixture)",
+                "user_turns": [{"text": p.text} for p in monologue.phrases]}
+    clips = tuple((f"user_{i + 1:02d}", pcm) for i, pcm in enumerate(phrase_clips(monologue)))
+    return ConversationFixture(f"{monologue.name}_agent_{language}", manifest, turns, float(first_delta_ms), clips)
+
+
+def agent_timeline(trace, starts: list[float], durations_ms: list[float], speed: float = 1.0) -> list[dict]:
+    """Per turn of a RealtimeClient trace: when the phrase started (``starts``: trace seconds, taken just
+    before each ``say``), when the reply's first audio arrived, the lag from the phrase's start and from
+    its end (``durations_ms``: the speech in each phrase). Times in session seconds (trace time x speed)."""
+    rows = []
+    for n, (start, dur, turn) in enumerate(zip(starts, durations_ms, trace.turns()), 1):
+        first = turn.t_anchor + (turn.first_audio_ms or 0.0) / 1000
+        lag = (first - start) * speed * 1000
+        rows.append({"phrase": n, "source starts s": round(start * speed, 2),
+                     "translation starts s": round(first * speed, 2), "lag ms": round(lag),
+                     "after the phrase ended ms": round(lag - dur)})
+    return rows
+
+
+def plot_agent(rows: list[dict], durations_ms: list[float], reply_ms: list[float], texts: list[str], language: str,
+               title: str = "", ax=None):
+    """The agent's turns drawn like the interpreter's timeline (rows from :func:`agent_timeline`)."""
+    from .timeline import PhraseLag, plot
+
+    lags, source, audio = [], [], []
+    for row, dur, rep in zip(rows, durations_ms, reply_ms):
+        s0, t0 = row["source starts s"] * 1000, row["translation starts s"] * 1000
+        source.append((s0, s0 + dur))
+        lags.append(PhraseLag(row["phrase"], s0, s0 + dur, t0, t0 + rep, ""))
+        audio.append((t0, rep))
+    return plot(source, texts, lags, audio, language, title=title, ax=ax)
