@@ -258,22 +258,21 @@ class Cascade:
         t0 = time.perf_counter()  # the user's speech has just ended
 
         # 1. transcribe
-        est = seconds / 60 * costs.price(self.stt_model, "audio_minute")
+        est = costs.estimate_transcription(seconds, self.stt_model)
         with ledger.reserve("openai", self.stt_model, f"transcribe {seconds:.1f} s", est) as entry:
             start = time.perf_counter()
             result = self._client.audio.transcriptions.create(model=self.stt_model,
                                                               file=(filename, wav_bytes(pcm), "audio/wav"))
             end = time.perf_counter()
             billed_s = getattr(getattr(result, "usage", None), "seconds", None) or seconds
-            entry.settle(billed_s / 60 * costs.price(self.stt_model, "audio_minute"), seconds=billed_s)
+            entry.settle(costs.estimate_transcription(billed_s, self.stt_model), seconds=billed_s)
         transcript = result.text.strip()
         stages.append(self._stage("transcribe", self.stt_model, t0, start, end, end, chars=len(transcript)))
 
         # 2. chat
         self.history.append({"role": "user", "content": transcript})
-        prompt_tokens_est = sum(len(m["content"]) for m in self.history) / 4 + 10
-        est = (prompt_tokens_est * costs.price(self.chat_model, "text_input")
-               + self.max_reply_tokens * costs.price(self.chat_model, "text_output")) / costs.PER_MILLION
+        est = costs.estimate_chat_reply(self.chat_model, sum(len(m["content"]) for m in self.history),
+                                        self.max_reply_tokens)
         with ledger.reserve("openai", self.chat_model, "chat reply", est) as entry:
             start = time.perf_counter()
             chat = self._client.chat.completions.create(model=self.chat_model, messages=self.history,
@@ -282,8 +281,7 @@ class Cascade:
             u = chat.usage
             if u is not None:
                 usage["chat"] = {"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens}
-                entry.settle((u.prompt_tokens * costs.price(self.chat_model, "text_input")
-                              + u.completion_tokens * costs.price(self.chat_model, "text_output")) / costs.PER_MILLION,
+                entry.settle(costs.cost_from_chat_usage(self.chat_model, u.prompt_tokens, u.completion_tokens),
                              **usage["chat"])
         reply = (chat.choices[0].message.content or "").strip()
         self.history.append({"role": "assistant", "content": reply})
@@ -303,11 +301,8 @@ class Cascade:
             pcm = espeak_pcm(text)
             end = time.perf_counter()
             return pcm, start, end, end  # espeak-ng gives the audio all at once
-        # a rough estimate: ~4 characters per text token; speech ~15 characters/s, 20 audio tokens/s
-        audio_tokens = len(text) / 15 * 20
         if self.tts == OPENAI_TTS_MODEL:
-            est = (len(text) / 4 * costs.price(OPENAI_TTS_MODEL, "text_input", self.on)
-                   + audio_tokens * costs.price(OPENAI_TTS_MODEL, "audio_output", self.on)) / costs.PER_MILLION
+            est = costs.estimate_tts_reply(OPENAI_TTS_MODEL, text, self.on)
             with ledger.reserve("openai", OPENAI_TTS_MODEL, "speak reply", est):
                 start = time.perf_counter()
                 first = None
@@ -320,15 +315,14 @@ class Cascade:
                         parts.append(chunk)
                 end = time.perf_counter()
             return to_pcm16_bytes(load_audio(b"".join(parts))), start, first or end, end
-        return self._speak_gemini(text, audio_tokens)
+        return self._speak_gemini(text)
 
-    def _speak_gemini(self, text: str, audio_tokens: float) -> tuple[bytes, float, float, float]:
+    def _speak_gemini(self, text: str) -> tuple[bytes, float, float, float]:
         cfg = get_config()
         from google import genai
         from google.genai import types
 
-        est = (len(text) / 4 * costs.price(GEMINI_TTS_MODEL, "input_text", self.on)
-               + audio_tokens * costs.price(GEMINI_TTS_MODEL, "output_audio", self.on)) / costs.PER_MILLION
+        est = costs.estimate_tts_reply(GEMINI_TTS_MODEL, text, self.on)
         client = genai.Client(api_key=cfg.key("google"))
         with cfg.ledger.reserve("google", GEMINI_TTS_MODEL, "speak reply", est):
             start = time.perf_counter()
@@ -359,22 +353,9 @@ def estimate_cascade(tts: str = ESPEAK, turns: int = 10, user_seconds_per_turn: 
         return costs.estimate_cascade_conversation(turns, user_seconds_per_turn, assistant_seconds_per_turn,
                                                    instructions_tokens, STT_MODEL, CHAT_MODEL, tts,
                                                    words_per_second, tokens_per_word, on=on)
-    stt = costs.price(STT_MODEL, "audio_minute", on)
-    llm_in, llm_out = costs.price(CHAT_MODEL, "text_input", on), costs.price(CHAT_MODEL, "text_output", on)
-    rows, history, cumulative = [], float(instructions_tokens), 0.0
-    for t in range(1, turns + 1):
-        user_tokens = user_seconds_per_turn * words_per_second * tokens_per_word
-        reply_tokens = assistant_seconds_per_turn * words_per_second * tokens_per_word
-        history += user_tokens
-        usd = user_seconds_per_turn / 60 * stt + (history * llm_in + reply_tokens * llm_out) / costs.PER_MILLION
-        cumulative += usd
-        rows.append({"turn": t, "elapsed_min": t * (user_seconds_per_turn + assistant_seconds_per_turn) / 60,
-                     "input_tokens": history, "cached_tokens": 0.0, "output_tokens": reply_tokens, "usd": usd,
-                     "cumulative_usd": cumulative})
-        history += reply_tokens
-    notes = [f"{STT_MODEL} ${stt}/min; {CHAT_MODEL} re-reads the text history; {ESPEAK} speaks locally at no cost",
-             f"speech ~{words_per_second:g} words/s, {tokens_per_word:g} tokens/word"]
-    return costs.ConversationEstimate(f"cascade ({STT_MODEL} + {CHAT_MODEL} + {ESPEAK})", rows, notes)
+    return costs.estimate_cascade_conversation(turns, user_seconds_per_turn, assistant_seconds_per_turn,
+                                               instructions_tokens, STT_MODEL, CHAT_MODEL, ESPEAK,
+                                               words_per_second, tokens_per_word, on=on, local_tts=True)
 
 
 # -- replayed figures and the waterfall ------------------------------------------------------------

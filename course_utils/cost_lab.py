@@ -46,10 +46,11 @@ def _video_gen_cheapest() -> float:
 
 
 def video_generation_table(seconds: float = 30.0, resolution: str = "720p") -> list[tuple[str, float]]:
-    """Cost of ``seconds`` of finished video from each current per-second or token-priced model."""
-    models = [("google", "gemini-omni-1.1-flash"), ("google", "veo-3.1-generate-001"), ("google", "veo-3.1-fast-generate-001"),
-              ("runway", "gen4_turbo"), ("kling", "kling-v3"), ("fal", "fal-ai/pika/v2.2/text-to-video"),
-              ("fal", "bytedance/seedance-2.0/fast/text-to-video")]
+    """Cost of ``seconds`` of finished video from each current per-second or token-priced model (the
+    models each video adapter lists in ``cost_table_models``)."""
+    from .video.generate.adapter import cost_table_models
+
+    models = cost_table_models()
     return [(f"{p}/{m}", costs.estimate_video_generation(p, m, seconds, resolution, on=AS_OF).total_usd) for p, m in models]
 
 

@@ -18,30 +18,51 @@ answers: after the customer stops talking *and* the screen is attached.
 
 Everything runs through :class:`course_utils.realtime.client.RealtimeClient` (a real WebSocket to the
 local server in replay mode) and ``openai.AsyncOpenAI`` (real HTTP to the local REST stand-in).
+
+This module is the call and its report (:class:`CallResult`); the screenshots and the support tool's
+knowledge base are in :mod:`course_utils.support_screens`, the vision call in
+:mod:`course_utils.support_vision`, prices in :mod:`course_utils.costs`. Their public names are
+re-exported here.
 """
 from __future__ import annotations
 
-import base64
-import json
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Iterator
 
 from . import costs
 from .config import get_config
-from .errors import CourseError, FixtureError
-from .fixtures import DATA_DIR
+from .errors import CourseError
+from .fixtures import DATA_DIR  # noqa: F401  (sc.DATA_DIR)
 
-SCREENS_DIR = DATA_DIR / "screens"
-REALTIME_MODEL = "gpt-realtime-2.1"
-VISION_MODEL = "gpt-6-luna"          # the chapter's gpt-4.1-mini is deprecated (leaves the API 2027-01-14)
-VISION_FIXTURE = ("support_vision", "screens")
+# The case's parts, re-exported so ``support_case.X`` keeps working for every name the notebooks use.
+from .support_screens import (  # noqa: F401
+    ERROR_CODES,
+    SCREENS_DIR,
+    Screen,
+    ground_truth,
+    image_match_slice,
+    list_screens,
+    load_screen,
+    lookup_error_code,
+)
+from .support_vision import (  # noqa: F401
+    VISION_FIXTURE,
+    VISION_MODEL,
+    VISION_PROMPT,
+    VisionResult,
+    analyze_screen,
+    description_item,
+    estimate_vision,
+    image_item,
+    save_vision_exchanges,
+    screen_item_text,
+    vision_cost,
+)
+from .voice.models import REALTIME_MODEL
+
 CALL_FIXTURES = {"describe": "support_call", "image": "support_call_image"}
 MODES = tuple(CALL_FIXTURES)
-VISION_PROMPT = ("What problem does this screen show? Quote any error text and codes exactly. "
-                 "Answer in at most three sentences.")
 INSTRUCTIONS = ("You are a technical support agent for the CloudBox Sync app, on a voice call. Be brief and "
                 "friendly. Ask the customer to share their screen when you need to see it, use what the shared "
                 "screen shows, and look up error codes with lookup_error_code before explaining them.")
@@ -49,205 +70,6 @@ VOICE = "marin"                      # the chapter's "nova" is not a Realtime vo
 #: Server VAD finds the end of the customer's speech, but the app creates the response itself, so it
 #: can attach a shared screen first.
 TURN_DETECTION = {"type": "server_vad", "create_response": False}
-
-
-def _get(obj: Any, name: str, default: Any = 0) -> Any:
-    """A field of a usage block given as a dict or as an SDK object (None counts as missing)."""
-    if obj is None:
-        return default
-    value = obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
-    return default if value is None else value
-
-
-# -- the support tool ------------------------------------------------------------------------------
-ERROR_CODES: dict[str, dict] = {
-    "0x80072F8F": {
-        "code": "0x80072F8F",
-        "meaning": "secure connection failed: the server's certificate could not be validated",
-        "common_causes": ["the computer's date and time are wrong",
-                          "a proxy or antivirus program intercepts secure connections"],
-        "first_step": "check that the date and time are set automatically",
-        "article": "KB-2047",
-    },
-}
-
-
-def lookup_error_code(code: str) -> dict:
-    """Look up an error code in the support knowledge base."""
-    key = code.strip().upper().replace("0X", "0x")
-    if key in ERROR_CODES:
-        return ERROR_CODES[key]
-    return {"code": code, "meaning": "unknown code", "known_codes": sorted(ERROR_CODES)}
-
-
-# -- screens ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Screen:
-    """One shared screenshot (a PNG from ``data/screens``) and its ground truth."""
-
-    name: str
-    png: bytes
-    width: int
-    height: int
-    truth: dict
-
-    @property
-    def b64(self) -> str:
-        return base64.b64encode(self.png).decode()
-
-    @property
-    def data_url(self) -> str:
-        return f"data:image/png;base64,{self.b64}"
-
-    def image_tokens(self, detail: str = "high") -> int:
-        """OpenAI image input tokens by the course's tile rule (data/pricing/token_rules.csv)."""
-        return costs.openai_image_tokens(self.width, self.height, detail)
-
-    def _repr_png_(self) -> bytes:
-        return self.png
-
-    def __repr__(self) -> str:
-        return f"Screen({self.name!r}, {self.width}x{self.height}, {len(self.png) / 1024:.1f} KiB)"
-
-
-@lru_cache(maxsize=1)
-def ground_truth() -> dict:
-    """``data/screens/ground_truth.json`` (what each screenshot shows, with provenance)."""
-    path = SCREENS_DIR / "ground_truth.json"
-    if not path.exists():
-        raise FixtureError("data/screens/ground_truth.json is missing; run scripts/make_support_screens.py.")
-    return json.loads(path.read_text())
-
-
-def list_screens() -> list[str]:
-    return list(ground_truth()["screens"])
-
-
-def load_screen(name: str) -> Screen:
-    """The screenshot ``name`` (e.g. ``"sync_error.png"``) with its ground truth."""
-    screens = ground_truth()["screens"]
-    if name not in screens:
-        raise CourseError(f"No screen {name!r}; data/screens has: {', '.join(screens)}.")
-    path = SCREENS_DIR / name
-    if not path.exists():
-        raise FixtureError(f"data/screens/{name} is missing; run scripts/make_support_screens.py.")
-    truth = screens[name]
-    return Screen(name, path.read_bytes(), truth["width"], truth["height"], truth)
-
-
-def image_match_slice(b64: str) -> str:
-    """A 48-character slice from the middle of a screenshot's base64: how replay tells screens apart."""
-    mid = len(b64) // 2
-    return b64[mid: mid + 48]
-
-
-# -- the vision call ------------------------------------------------------------------------------------
-def screen_item_text(description: str) -> str:
-    """What the describe path injects: the vision model's words, marked as such."""
-    return f"[I shared my screen. A vision model describes it:] {description}"
-
-
-def description_item(description: str) -> dict:
-    """The chapter's injected item: a user message with the description as ``input_text``."""
-    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": screen_item_text(description)}]}
-
-
-def image_item(screen: Screen, detail: str = "high") -> dict:
-    """The newer way: the screenshot itself as an ``input_image`` content part (a data URL)."""
-    return {"type": "message", "role": "user",
-            "content": [{"type": "input_text", "text": "[I shared my screen.]"},
-                        {"type": "input_image", "image_url": screen.data_url, "detail": detail}]}
-
-
-@dataclass
-class VisionResult:
-    """One vision call: the description, how long it took, its usage and cost."""
-
-    screen: str
-    model: str
-    description: str
-    latency_ms: float
-    usage: dict
-    image_tokens: int
-    cost: costs.CostBreakdown
-    raw: dict = field(default_factory=dict, repr=False)   # the response as JSON (record mode saves it)
-    prompt: str = VISION_PROMPT
-
-
-def vision_cost(usage: Any, model: str, image_tokens: int, title: str = "vision call") -> costs.CostBreakdown:
-    """Cost of a Chat Completions call with one image: the API folds image tokens into
-    ``prompt_tokens`` (billed at the input rate), so the image's share is computed by the tile rule."""
-    prompt = _get(usage, "prompt_tokens")
-    completion = _get(usage, "completion_tokens")
-    cached = _get(_get(usage, "prompt_tokens_details", None), "cached_tokens")
-    rate_in, rate_out = costs.price(model, "text_input"), costs.price(model, "text_output")
-    out = costs.CostBreakdown(f"{model} {title}")
-    image = min(image_tokens, prompt)
-    out.add(f"{model}: image input (tile rule)", image, "tokens", rate_in, costs.PER_MILLION)
-    text = prompt - image - cached
-    if text:
-        out.add(f"{model}: text input", text, "tokens", rate_in, costs.PER_MILLION)
-    if cached:
-        out.add(f"{model}: cached input", cached, "tokens", costs.price(model, "text_cached_input"), costs.PER_MILLION)
-    out.add(f"{model}: output", completion, "tokens", rate_out, costs.PER_MILLION)
-    out.notes.append("image tokens are billed as input tokens; their count here is the tile rule's "
-                     "(85 + 170 per 512 px tile at detail high), not reported separately by the API")
-    return out
-
-
-def estimate_vision(screen: Screen, model: str = VISION_MODEL, detail: str = "high", prompt: str = VISION_PROMPT,
-                    output_tokens: int = 150) -> costs.CostBreakdown:
-    """The price of one vision call before it runs (for the ledger)."""
-    usage = {"prompt_tokens": screen.image_tokens(detail) + len(prompt) // 4 + 10, "completion_tokens": output_tokens}
-    return vision_cost(usage, model, screen.image_tokens(detail), f"estimate: {screen.name}")
-
-
-async def analyze_screen(client, screen: Screen, model: str = VISION_MODEL, detail: str = "high",
-                         prompt: str = VISION_PROMPT) -> VisionResult:
-    """Describe a screenshot with a vision model through ``openai.AsyncOpenAI`` (priced first, settled from usage).
-
-    The chapter calls the *sync* ``OpenAI()`` client inside its async function, which blocks the event
-    loop (and with it the Realtime receive loop) for the whole call; the async client does not.
-    """
-    ledger = get_config().ledger
-    entry = ledger.reserve("openai", model, f"support call: describe {screen.name}", estimate_vision(screen, model, detail, prompt).total_usd)
-    t0 = time.monotonic()
-    try:
-        response = await client.chat.completions.create(
-            model=model,
-            messages=[{"role": "user", "content": [
-                {"type": "text", "text": prompt},
-                {"type": "image_url", "image_url": {"url": screen.data_url, "detail": detail}},
-            ]}],
-        )
-    except Exception:
-        entry.cancel("the vision call failed")
-        raise
-    latency = (time.monotonic() - t0) * 1000
-    usage = response.usage.model_dump() if response.usage else {}
-    tokens = screen.image_tokens(detail)
-    cost = vision_cost(usage, model, tokens, f"describe {screen.name}")
-    entry.settle(cost.total_usd, usage=usage)
-    return VisionResult(screen.name, model, response.choices[0].message.content or "", latency, usage, tokens, cost,
-                        response.model_dump(mode="json"), prompt)
-
-
-def save_vision_exchanges(name: str, visions: list[VisionResult], root=None) -> Any:
-    """Record mode: write the vision calls as a ``support_vision/<name>`` REST fixture (secrets scrubbed),
-    matched like the hand-written one (model + the prompt's start + a slice of the screenshot)."""
-    from datetime import date
-
-    from .fixtures import save_fixture
-
-    exchanges = [{"method": "POST", "path": "/v1/chat/completions", "screen": v.screen,
-                  "match": {"model": v.model, "contains": [v.prompt[:40], image_match_slice(load_screen(v.screen).b64)]},
-                  "status": 200, "latency_ms": round(v.latency_ms), "json": v.raw} for v in visions]
-    manifest = {"provenance": f"recorded: live {', '.join(sorted({v.model for v in visions}))} calls on "
-                              f"{date.today().isoformat()} by course_utils.support_case (record mode); latency_ms "
-                              f"measured; every secret scrubbed before saving",
-                "kind": "openai_rest_exchanges", "screens": [v.screen for v in visions]}
-    return save_fixture(VISION_FIXTURE[0], name, manifest, {"exchanges.json": json.dumps(exchanges, indent=2)},
-                        secrets=get_config().secrets(), root=root)
 
 
 # -- the call -------------------------------------------------------------------------------------------
@@ -343,7 +165,7 @@ class CallResult:
                 text = texts.get(name, "")
                 have = [f for f in facts if f.lower() in text.lower()]
                 rows.append({"screen": name, "mode": "describe", "what the agent got": f"{len(text)} characters of text",
-                             "tokens (approx.)": -(-len(screen_item_text(text)) // 4),
+                             "tokens (approx.)": costs.text_tokens(screen_item_text(text)),
                              "key facts in it": f"{len(have)}/{len(facts)}",
                              "missing": ", ".join(f for f in facts if f not in have) or "-"})
             else:

@@ -218,7 +218,7 @@ reply.audio_widget()
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (timings differ on every run)
-display(rt.trace.table_view())
+rt.trace.table_view()  # an HTML table (aligned text where HTML does not show)
 
 # %% [markdown]
 # The chapter's sequence diagram, measured: what the client sent, what the server sent, the audio deltas, and the arrows for the latencies of the turn.
@@ -526,6 +526,8 @@ print("content:", item["content"])
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (timings differ on every run)
+from IPython.display import display
+
 display(rt2.trace.table_view())
 fig = plot_timeline(rt2.trace, turn=1)
 

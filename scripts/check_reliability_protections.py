@@ -25,20 +25,25 @@ V = "tests/test_reliability_video_faults.py"
 S = "tests/test_reliability_secrets.py"
 B = "tests/test_reliability_budget.py"
 SRV = "course_utils/realtime/server.py"
+SPROTO = "course_utils/realtime/protocol.py"
+SSESS = "course_utils/realtime/session.py"
+SRESP = "course_utils/realtime/responses.py"
 WS = "course_utils/standins/ws.py"
 CLI = "course_utils/realtime/client.py"
+CLIRECV = "course_utils/realtime/receive.py"
 JOBS = "course_utils/video/generate/jobs.py"
+ADAPTER = "course_utils/video/generate/adapter.py"
 R = "tests/test_reliability_real_traffic.py"
 EV = "course_utils/voice/events.py"
 LCLI = "course_utils/live/openai_client.py"
 GCLI = "course_utils/live/gemini_client.py"
-COSTS = "course_utils/costs.py"
+COSTS = "course_utils/costs/usage.py"
 
 MUTATIONS = [
-    ("server: null session containers kept", SRV,
+    ("server: null session containers kept", SPROTO,
      "        if value is None and key in _CONTAINERS and isinstance(out.get(key), dict):\n            continue\n", "",
      [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
-    ("server: bad VAD settings refused before the session changes", SRV,
+    ("server: bad VAD settings refused before the session changes", SSESS,
      "        except (AudioFormatError, ValueError, OverflowError) as exc:\n            raise ClientError(",
      "        except ZeroDivisionError as exc:\n            raise ClientError(",
      [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
@@ -48,20 +53,20 @@ MUTATIONS = [
     ("servers: ValueError without .msg (huge ints) caught (standins.ws.parse_json_frame)", WS,
      "    except ValueError as exc:  # e.g. an integer longer", "    except ZeroDivisionError as exc:  # e.g. an integer longer",
      [F + "::test_realtime_malformed_frames_corpus", F + "::test_live_json_it_cannot_parse_gets_an_error"]),
-    ("server: safety net for handler bugs", SRV,
+    ("server: safety net for handler bugs", SSESS,
      "        except Exception as exc:  # a bug of ours must not end", "        except ZeroDivisionError as exc:  # a bug of ours must not end",
      [F + "::test_a_bug_in_a_handler_becomes_a_server_error_event_and_the_session_goes_on"]),
-    ("server: input buffer cap", SRV,
+    ("server: input buffer cap", SSESS,
      "        if len(self.buffer) + len(pcm) > self.server.max_buffer_bytes:", "        if False:",
      [F + "::test_realtime_append_floods_stay_capped"]),
-    ("server: unknown parameters refused, as the real API does (error event for a bad event)", SRV,
+    ("server: unknown parameters refused, as the real API does (error event for a bad event)", SPROTO,
      "    if extras:\n        raise ClientError(\"unknown_parameter\"", "    if False:\n        raise ClientError(\"unknown_parameter\"",
      [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
-    ("server: emits only SDK-valid events (inject an undeclared field)", SRV,
+    ("server: emits only SDK-valid events (inject an undeclared field)", SSESS,
      "        text = json.dumps({\"event_id\": self._id(\"event\"), **event})",
      "        text = json.dumps({\"event_id\": self._id(\"event\"), **event, **({\"extra\": 1} if event[\"type\"] == \"input_audio_buffer.cleared\" else {})})",
      [F + "::test_realtime_random_and_malformed_events"]),
-    ("server: conversation.item.added for MCP items stays schema-valid", SRV,
+    ("server: conversation.item.added for MCP items stays schema-valid", SSESS,
      "        if data[\"type\"] in (\"message\", \"function_call\", \"function_call_output\"):  # MCP items declare neither",
      "        if True:",
      [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
@@ -81,7 +86,7 @@ MUTATIONS = [
     ("client: no silent reconnect of a used client", CLI,
      "        if self.ws is not None:\n            raise CourseError(\"This RealtimeClient already connected once", "        if False:\n            raise CourseError(\"This RealtimeClient already connected once",
      [C + "::test_a_used_client_cannot_silently_reconnect_into_a_broken_state"]),
-    ("client: its own timeout on waits (stall mid-response)", CLI,
+    ("client: its own timeout on waits (stall mid-response)", CLIRECV,
      "            remaining = deadline - loop.time()\n            if remaining <= 0:", "            remaining = 3600.0\n            if remaining <= 0:",
      [C + "::test_a_fault_is_a_clear_error_in_bounded_time_and_the_next_session_is_fresh[server stalls mid-response]"]),
     ("jobs: 429 retry budget", JOBS,
@@ -91,7 +96,7 @@ MUTATIONS = [
      "    try:\n        data = adapter.download(status)\n    except (KeyboardInterrupt, SystemExit):\n        raise\n    except Exception as exc:",
      "    try:\n        data = adapter.download(status)\n    except (KeyboardInterrupt, SystemExit):\n        raise\n    except ZeroDivisionError as exc:",
      [V + "::test_a_download_cut_short_is_a_clear_error_and_leaves_no_file"]),
-    ("jobs: a stalled download is given up (read timeout)", JOBS,
+    ("jobs: a stalled download is given up (read timeout)", ADAPTER,
      "timeout=httpx.Timeout(DOWNLOAD_READ_TIMEOUT_S, connect=10.0)", "timeout=httpx.Timeout(None, connect=10.0)",
      [V + "::test_a_download_cut_short_is_a_clear_error_and_leaves_no_file[stall]"]),
     ("jobs: clip checked before it is kept", JOBS,
@@ -109,7 +114,7 @@ MUTATIONS = [
     ("jobs: configured key values scrubbed (not only key shapes)", JOBS,
      "    return scrub(\" \".join(str(text).split()), get_config().secrets())", "    return scrub(\" \".join(str(text).split()))",
      [S + "::test_job_failed_never_shows_a_key_without_a_known_prefix"]),
-    ("client: server error messages scrubbed", CLI,
+    ("client: server error messages scrubbed", CLIRECV,
      "        said = self._scrub(str(err.get(\"message\")))", "        said = str(err.get(\"message\"))",
      [S + "::test_realtime_server_error_event_that_echoes_the_key"]),
     ("client: handshake refusal body scrubbed", CLI,
@@ -129,18 +134,18 @@ MUTATIONS = [
      "        keys = {p: mask(_read_secret(PROVIDER_KEYS[p][0])) for p in PROVIDER_KEYS}", "        keys = {p: _read_secret(PROVIDER_KEYS[p][0]) for p in PROVIDER_KEYS}",
      [S + "::test_config_ledger_client_and_adapter_reprs"]),
     # -- issue 18: the clients meet real traffic ----------------------------------------------------
-    ("realtime client: a bad audio delta is dropped, counted, warned once", CLI,
+    ("realtime client: a bad audio delta is dropped, counted, warned once", CLIRECV,
      "        except ProtocolError as exc:  # drop this chunk", "        except ZeroDivisionError as exc:  # drop this chunk",
      [R + "::test_realtime_bad_base64_audio_delta_is_dropped_counted_and_warned_once"]),
-    ("realtime client: a frame that is not JSON is skipped, the loop goes on", CLI,
+    ("realtime client: a frame that is not JSON is skipped, the loop goes on", CLIRECV,
      "                except (ValueError, RecursionError) as exc:\n                    self._problem((\"frame\"",
      "                except ZeroDivisionError as exc:\n                    self._problem((\"frame\"",
      [R + "::test_realtime_receive_loop_survives_garbage_unknown_types_and_a_raising_handler"]),
-    ("realtime client: a handler that raises is reported, the loop goes on", CLI,
+    ("realtime client: a handler that raises is reported, the loop goes on", CLIRECV,
      "        except Exception as exc:\n            etype = args[-1].get(\"type\")",
      "        except ZeroDivisionError as exc:\n            etype = args[-1].get(\"type\")",
      [R + "::test_realtime_receive_loop_survives_garbage_unknown_types_and_a_raising_handler"]),
-    ("realtime client: strict mode skips a refused event, the loop goes on", CLI,
+    ("realtime client: strict mode skips a refused event, the loop goes on", CLIRECV,
      "                    except EventError as exc:\n                        self._problem((\"invalid\"",
      "                    except ZeroDivisionError as exc:\n                        self._problem((\"invalid\"",
      [R + "::test_realtime_strict_mode_refuses_a_wrong_type_once_and_goes_on"]),
@@ -154,23 +159,23 @@ MUTATIONS = [
     ("realtime client: each microphone chunk checked once (by the server)", CLI,
      "b64encode_pcm(pcm)}, False)", "b64encode_pcm(pcm)}, self.validate)",
      [R + "::test_each_microphone_chunk_is_checked_once"]),
-    ("server: session object carries object/id/expires_at", SRV,
+    ("server: session object carries object/id/expires_at", SSESS,
      "        self.session = {\"object\": \"realtime.session\", \"id\": self._id(\"sess\"),\n"
      "                        \"expires_at\": int(time.time()) + SESSION_SECONDS, **default_session(model)}",
      "        self.session = default_session(model)",
      [R + "::test_local_realtime_server_sends_what_real_servers_send"]),
-    ("server: obfuscation padding on transcript deltas", SRV,
+    ("server: obfuscation padding on transcript deltas", SRESP,
      "**ids, \"delta\": payload,\n                                 \"obfuscation\": self._obfuscation(payload)}",
      "**ids, \"delta\": payload}",
      [R + "::test_local_realtime_server_sends_what_real_servers_send"]),
-    ("server: rate_limits.updated after response.created", SRV,
+    ("server: rate_limits.updated after response.created", SRESP,
      "        await self._rate_limits(resp)\n", "",
      [R + "::test_local_realtime_server_sends_what_real_servers_send"]),
-    ("server: conversation.item.done for a spoken user item", SRV,
+    ("server: conversation.item.done for a spoken user item", SSESS,
      "        await self.emit({\"type\": \"conversation.item.done\", \"previous_item_id\": previous, \"item\": item.data})\n",
      "",
      [R + "::test_local_realtime_server_sends_what_real_servers_send"]),
-    ("realtime client: buffered events skip the learner's handlers while closing", CLI,
+    ("realtime client: buffered events skip the learner's handlers while closing", CLIRECV,
      "            if self._handlers and not self._closed:", "            if self._handlers:",
      [R + "::test_a_closing_client_still_handles_what_was_buffered"]),
     ("realtime client: keeps reading the socket while closing (max_queue=None)", CLI,

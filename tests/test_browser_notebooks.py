@@ -366,13 +366,15 @@ def microphone_after_run_all(page, shot: Path) -> list[str]:
     page.wait_for_timeout(500)
     widgets = page.locator(".rvl-mic").first.locator("xpath=ancestor::div[contains(@class,'jp-Cell-outputWrapper')]")
     widgets.screenshot(path=str(shot))
-    # hanging up (the forwarding task cancelled) is shown in the widget, not hidden behind "Listening"
-    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-                  ".requestExecute({code: 'forwarding.cancel()'}).done")
-    try:
-        page.wait_for_selector(".rvl-mic[data-state='disconnected']", timeout=10_000)
+    # hanging up (what the notebook's clean-up cell does once something was said) shows in the widget
+    page.evaluate("() => { window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.requestExecute({code: "
+                  "'forwarding.cancel()\\nawait talk.close()'}); }")
+    try:  # "Disconnected: ..." (amber), or the error that ended the forwarding task (red)
+        page.wait_for_function("""() => { const m = document.querySelector('.rvl-mic');
+            return m && (m.dataset.state === 'disconnected' || m.dataset.state === 'error')
+                && /Disconnected|Forwarding stopped/.test(m.innerText); }""", timeout=30_000)
     except Exception:
-        return [f"the microphone still says {page.inner_text('.rvl-mic')!r} after forwarding.cancel()"]
+        return [f"the microphone still says {page.inner_text('.rvl-mic')!r} after hanging up"]
     widgets.screenshot(path=str(shot.with_name(shot.stem + "_disconnected.png")))
     page.click(".rvl-mic .rvl-stop")
     return []
@@ -462,3 +464,28 @@ def test_video_output_has_a_still_first(tmp_path):
     png = shown.still().data
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 60_000
     assert "<video" in shown.player()._repr_html_()
+
+
+def test_hanging_up_is_prompt_even_when_a_send_is_stuck():
+    """A stalled connection (a send that never returns) must not keep the widget saying "Listening"."""
+    import asyncio
+    import concurrent.futures
+
+    from course_utils.widgets import Microphone
+
+    async def main():
+        mic = Microphone()
+
+        async def stuck(pcm: bytes) -> None:
+            await asyncio.Event().wait()
+
+        task = mic.forward(stuck)
+        await asyncio.sleep(0.02)
+        mic._fanout.publish(b"\0\0" * 960)
+        await asyncio.sleep(0.02)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        return task.done(), mic.consumers, bool(mic.disconnect_reason)
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, main()).result(30) == (True, 0, True)

@@ -22,7 +22,7 @@ from course_utils.fixtures import FIXTURES_DIR
 from course_utils.standins.http import json_response
 from course_utils.standins.kling import KlingStandin
 from course_utils.standins.runway import RunwayStandin
-from course_utils.video.generate import KlingAdapter, RunwayAdapter, VideoRequest, jobs, run_job
+from course_utils.video.generate import KlingAdapter, RunwayAdapter, VideoRequest, adapter, jobs, run_job
 
 FRAME = (FIXTURES_DIR / "videogen" / "media" / "first_frame.png").read_bytes()
 CLIP = (FIXTURES_DIR / "videogen" / "media" / "placeholder_05s.mp4").read_bytes()
@@ -169,7 +169,7 @@ class RunwayCrookedDownloads(RunwayStandin):
 
 @pytest.mark.parametrize("mode", ["short", "chunked_cut", "lying_length", "stall"])
 def test_a_download_cut_short_is_a_clear_error_and_leaves_no_file(tmp_path, mode, monkeypatch):
-    monkeypatch.setattr(jobs, "DOWNLOAD_READ_TIMEOUT_S", 1.0)  # a stalled download is given up after 1 s here
+    monkeypatch.setattr(adapter, "DOWNLOAD_READ_TIMEOUT_S", 1.0)  # a stalled download is given up after 1 s here
     ledger = course_utils.get_config().ledger
     with CrookedMedia(CLIP, mode) as media, RunwayCrookedDownloads() as standin:
         standin.media_base = media.url

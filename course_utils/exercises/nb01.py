@@ -15,6 +15,7 @@ import json
 from functools import lru_cache
 
 from ..errors import ProtocolError
+from ..voice.formats import bytes_per_ms
 from ..voice.playback import ManualClock, VirtualClockSink
 from . import Exercise, NotDone
 
@@ -32,15 +33,16 @@ def paused_question() -> bytes:
     PCM16 24 kHz mono: ``barge_in/user_01`` (espeak-ng speech, see its manifest's provenance) with
     650 ms of its own background noise inserted between two words and 600 ms more at the end."""
     from ..realtime import load_conversation
+    from ..voice.formats import ms_to_bytes
 
     pcm = load_conversation("barge_in").user_audio(0)
-    noise = pcm[: 300 * 48]  # the clip's quiet lead-in: background noise at about -66 dBFS
+    noise = pcm[: ms_to_bytes(300)]  # the clip's quiet lead-in: background noise at about -66 dBFS
 
     def quiet(ms: int) -> bytes:
-        n = ms * 48
+        n = ms_to_bytes(ms)
         return (noise * (n // len(noise) + 1))[:n]
 
-    cut = PAUSE_AT_MS * 48
+    cut = ms_to_bytes(PAUSE_AT_MS)
     return pcm[:cut] + quiet(PAUSE_ADDED_MS) + pcm[cut:] + quiet(EXTRA_TAIL_MS)
 
 
@@ -258,8 +260,9 @@ def _truncate_problem(event: dict, item_id: str, played: int, received: int) -> 
     if end == received:
         return (f"you truncated at what was received ({received} ms), not at what was played ({played} ms): audio "
                 f"arrives ahead of playback, and the user heard only what the sink played")
-    if end in (played * 48, played * 24):
-        return f"audio_end_ms is in milliseconds: {end} looks like {'bytes' if end == played * 48 else 'samples'} of PCM16 24 kHz"
+    as_bytes, as_samples = played * bytes_per_ms(), played * bytes_per_ms() / 2
+    if end in (as_bytes, as_samples):
+        return f"audio_end_ms is in milliseconds: {end} looks like {'bytes' if end == as_bytes else 'samples'} of PCM16 24 kHz"
     if isinstance(end, (int, float)) and abs(end - played / 1000) < 1e-6:
         return "audio_end_ms is in milliseconds, not seconds"
     return f"audio_end_ms should be what the sink played of {item_id} ({played} ms), not {end}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from ..voice.formats import bytes_per_ms
 from . import Exercise, NotDone
 
 # -- q1: time to first audio, counted from the last word ----------------------------------------------
@@ -116,7 +117,7 @@ def check_barge_in_detector(fn) -> str | None:
             got = float(got)
         except (TypeError, ValueError):
             return f"return a position in milliseconds (a number), not {type(got).__name__}"
-        if got in (onset * 48, (onset + 30) * 48) or got > 20 * (onset + REACT_MS):
+        if got in (onset * bytes_per_ms(), (onset + 30) * bytes_per_ms()) or got > 20 * (onset + REACT_MS):
             return "return milliseconds: that looks like a count of bytes or samples"
         if got < onset - 350 and got < start:
             return (f"you stopped the reply at {got:.0f} ms, before the user said anything (they start at {onset} ms): "

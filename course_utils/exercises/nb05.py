@@ -16,11 +16,10 @@ import time
 from typing import Any
 
 from .. import costs
+from ..voice.models import REALTIME_MODEL
 from . import Exercise
 
 __all__ = ["EXERCISES"]
-
-REALTIME_MODEL = "gpt-realtime-2.1"
 
 
 # -- q1: image tokens by the tile rule -------------------------------------------------------------

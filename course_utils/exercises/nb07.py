@@ -82,11 +82,10 @@ async def _record_session(timeout: float = 20.0) -> list:
     from openai import AsyncOpenAI
 
     from ..live import LocalLiveServer, load_conversation
-    from ..live.engine import silence
-    from ..voice import b64encode_pcm, chunk_pcm
+    from ..voice import b64encode_pcm, chunk_pcm, duration_ms, silence
 
     line = load_conversation("support_call").user[0].pcm
-    audio = line + silence(23450 - len(line) // 48)
+    audio = line + silence(23450 - int(duration_ms(line)))
     events = []
     async with LocalLiveServer("support_call", speed=50, usage_interval_ms=USAGE_INTERVAL_MS) as server:
         client = AsyncOpenAI(api_key="local", websocket_base_url=server.websocket_base_url, max_retries=0)

@@ -86,9 +86,10 @@ async def check_q3(fn) -> str | None:
         return "interpret must be an async def (the SDK's translation connection is async: use await)"
     from ..translation.fixture import load_monologue
     from ..translation.server import LocalTranslationServer
+    from ..voice.formats import ms_to_bytes
 
     mono = load_monologue()
-    cut = int(mono.phrases[1].span_ms[1] * 48) + 4800    # the first two phrases, and a little quiet
+    cut = ms_to_bytes(mono.phrases[1].span_ms[1] + 100)    # the first two phrases, and a little quiet
     pcm = mono.source_pcm[:cut]
     want = " ".join(p.translations["fr"].text for p in mono.phrases[:2])
     async with LocalTranslationServer(lag_ms=1500, speed=12) as server:

@@ -9,9 +9,7 @@ the tool turn as a function call) - nothing is written to disk.
 """
 from __future__ import annotations
 
-import json
-
-from .conversation import Conversation, load_conversation
+from ..voice.conversation import Conversation, ConversationFixture, as_turns
 
 SDK_OPENAI = "openai 3.57 SDK: openai/types/{realtime,live}/, openai/lib/live/"
 SDK_GENAI = "google-genai 3.6 SDK: google/genai/live.py, google/genai/types.py"
@@ -91,29 +89,7 @@ def differences_table():
     return HTMLTable([dict(zip(cols, row)) for row in DIFFERENCES], cols, text=differences_markdown())
 
 
-def realtime_fixture(conversation: Conversation | str = "support_call"):
-    """The Realtime stand-in's ``ConversationFixture`` for a Live conversation (same audio and replies).
-
-    A reply with a tool becomes a turn of two outputs (the spoken acknowledgement and a function
-    call); its follow-up becomes the next turn, which the Realtime server speaks after the client
-    sends the function's output.
-    """
-    from ..realtime.conversation import AssistantTurn, ConversationFixture, OutputSpec
-
-    conv = load_conversation(conversation) if isinstance(conversation, str) else conversation
-    turns = []
-    for i, reply in enumerate(conv.assistant):
-        outputs = [OutputSpec("message", transcript=reply.text, audio=reply.pcm)]
-        if reply.tool is not None:
-            outputs.append(OutputSpec("function_call", name=reply.tool.name, arguments=json.dumps(reply.tool.arguments),
-                                      call_id=f"call_{reply.tool.name}_{i}"))
-            turns.append(AssistantTurn(tuple(outputs)))
-            turns.append(AssistantTurn((OutputSpec("message", transcript=reply.tool.then.text, audio=reply.tool.then.pcm),)))
-        else:
-            turns.append(AssistantTurn(tuple(outputs)))
-    think = sum(r.think_ms for r in conv.assistant) / max(1, len(conv.assistant))
-    manifest = {"provenance": f"{conv.manifest.get('provenance', '')} (the live/{conv.name} conversation, turned "
-                              f"into Realtime turns in memory by course_utils.live.compare.realtime_fixture)",
-                "user_turns": [{"text": u.text} for u in conv.user]}
-    clips = tuple((f"user_{i + 1:02d}", u.pcm) for i, u in enumerate(conv.user))
-    return ConversationFixture(conv.name, manifest, tuple(turns), float(think), clips)
+def realtime_fixture(conversation: Conversation | str = "support_call") -> ConversationFixture:
+    """The Realtime stand-in's ``ConversationFixture`` for a Live conversation (same audio and replies):
+    :func:`course_utils.voice.conversation.as_turns`, under the name notebook 07 uses."""
+    return as_turns(conversation)

@@ -24,6 +24,7 @@ from itertools import combinations
 import numpy as np
 
 from .. import costs
+from ..voice.models import GEMINI_LIVE_MODEL, OPENAI_LIVE_MODEL, REALTIME_MINI_MODEL, REALTIME_MODEL
 
 
 @dataclass(frozen=True)
@@ -94,19 +95,19 @@ def cost_curves(max_minutes: float = 30.0, shape: ConversationShape = Conversati
     turns = math.ceil(max_minutes * shape.turns_per_minute)
     tpm = shape.turns_per_minute
     out = []
-    for model in ("gpt-realtime-2.1", "gpt-realtime-2.1-mini"):
+    for model in (REALTIME_MODEL, REALTIME_MINI_MODEL):
         est = costs.estimate_realtime_conversation(model, turns, shape.user_seconds, shape.assistant_seconds,
                                                    shape.instructions_tokens, caching=caching, on=on)
         out.append(_from_rows(f"Realtime {model}", model, est.rows, tpm, "tokens; each reply re-reads the conversation",
                               est.notes))
     live_minutes = np.array([t / tpm for t in range(turns + 1)])
-    rate = costs.estimate_live_session("gpt-live-1.1", 1.0, on=on).total_usd
-    out.append(CostCurve("Live gpt-live-1.1", "gpt-live-1.1", live_minutes, live_minutes * rate,
+    rate = costs.estimate_live_session(OPENAI_LIVE_MODEL, 1.0, on=on).total_usd
+    out.append(CostCurve(f"Live {OPENAI_LIVE_MODEL}", OPENAI_LIVE_MODEL, live_minutes, live_minutes * rate,
                          "per minute of session time, silence included",
-                         [f"${rate:g}/min ({costs.price_row('gpt-live-1.1', 'session_minute', on).source})"]))
-    est = costs.estimate_gemini_live("gemini-3.8-live", turns / tpm, tpm, shape.user_talk_fraction,
+                         [f"${rate:g}/min ({costs.price_row(OPENAI_LIVE_MODEL, 'session_minute', on).source})"]))
+    est = costs.estimate_gemini_live(GEMINI_LIVE_MODEL, turns / tpm, tpm, shape.user_talk_fraction,
                                      shape.assistant_talk_fraction, shape.instructions_tokens, on=on)
-    out.append(_from_rows("Gemini Live gemini-3.8-live", "gemini-3.8-live", est.rows, tpm,
+    out.append(_from_rows(f"Gemini Live {GEMINI_LIVE_MODEL}", GEMINI_LIVE_MODEL, est.rows, tpm,
                           "tokens; context re-read every turn", est.notes))
     try:
         est = costs.estimate_cascade_conversation(turns, shape.user_seconds, shape.assistant_seconds,
@@ -170,7 +171,7 @@ def plot_crossover(curves: list[CostCurve], found: list[Crossing] | None = None,
         fig = ax.figure
     end = min(c.minutes[-1] for c in curves)
     xs = np.linspace(start, end, 400)
-    styles = {"gpt-live-1.1": dict(lw=2.5, color="black")}
+    styles = {OPENAI_LIVE_MODEL: dict(lw=2.5, color="black")}
     for c in curves:
         ax.plot(xs, c.at(xs), label=c.label, **styles.get(c.model, {"lw": 1.8}))
     for k, x in enumerate(found if found is not None else all_crossings(curves, after=start)):

@@ -23,13 +23,9 @@ import asyncio
 import itertools
 from dataclasses import dataclass
 
-import numpy as np
-
-from ..voice.audio import SAMPLE_RATE
+from ..voice.conversation import Conversation, Utterance, Word
+from ..voice.formats import BYTES_PER_MS, SAMPLE_RATE, from_pcm24, ms_to_bytes, silence, to_pcm24  # noqa: F401  (re-exported)
 from ..voice.vad import EnergyVAD, VADEvent
-from .conversation import Conversation, Utterance, Word
-
-BYTES_PER_MS = SAMPLE_RATE * 2 / 1000
 
 
 @dataclass
@@ -202,7 +198,7 @@ class TurnEngine:
         call_id = None
         if utt.tool is not None and s.tool_call_before_audio:
             call_id = await self._call_tool(reply)
-        chunk_bytes = int(round(s.chunk_ms * BYTES_PER_MS)) // 2 * 2
+        chunk_bytes = ms_to_bytes(s.chunk_ms)
         rate = s.speed * s.generation_rate
         words_done = 0
         for i, offset in enumerate(range(0, len(utt.pcm), chunk_bytes)):
@@ -326,26 +322,3 @@ class TurnEngine:
 def _spaced(text: str, follows: bool) -> str:
     """Transcript pieces are appended as they come: a word after another starts with a space."""
     return " " + text if follows else text
-
-
-def to_pcm24(pcm: bytes, rate: int) -> bytes:
-    """PCM16 at ``rate`` -> PCM16 at 24 kHz (for the VAD and the timeline)."""
-    if rate == SAMPLE_RATE:
-        return pcm
-    from ..voice.audio import pcm16_to_array, resample
-
-    return resample(pcm16_to_array(pcm), rate, SAMPLE_RATE).astype("<i2").tobytes()
-
-
-def from_pcm24(pcm24: bytes, rate: int) -> bytes:
-    """PCM16 at 24 kHz -> PCM16 at ``rate``."""
-    if rate == SAMPLE_RATE:
-        return pcm24
-    from ..voice.audio import pcm16_to_array, resample
-
-    return resample(pcm16_to_array(pcm24), SAMPLE_RATE, rate).astype("<i2").tobytes()
-
-
-def silence(ms: float, rate: int = SAMPLE_RATE) -> bytes:
-    """``ms`` of digital silence as PCM16."""
-    return np.zeros(int(round(rate * ms / 1000)), dtype="<i2").tobytes()

@@ -41,12 +41,12 @@ from typing import Any
 from ..config import get_config
 from ..errors import CourseError, OperationTimeout
 from ..voice.audio import load_audio
+from ..voice.formats import SAMPLE_RATE, duration_ms, from_pcm24, to_pcm24
+from ..voice.models import GEMINI_LIVE_MODEL as DEFAULT_MODEL
 from ..voice.playback import VirtualClockSink
-from .engine import from_pcm24, to_pcm24
 from .mic import Microphone
 from .trace import LiveTrace
 
-DEFAULT_MODEL = "gemini-3.8-live"
 INPUT_RATE = 16000
 
 
@@ -224,7 +224,7 @@ class GeminiLiveClient:
             self._recorder.said(pcm)
         fut = self._mic.say(pcm)
         if wait:
-            seconds = len(pcm) / 48000 / self.speed + self.timeout
+            seconds = duration_ms(pcm) / 1000 / self.speed + self.timeout
             try:
                 await asyncio.wait_for(asyncio.shield(fut), seconds)
             except asyncio.TimeoutError:
@@ -316,8 +316,8 @@ class GeminiLiveClient:
                     blob = part.inline_data
                     if blob is not None and blob.data:
                         m = re.search(r"rate=(\d+)", blob.mime_type or "")
-                        pcm24 = to_pcm24(blob.data, int(m.group(1)) if m else 24000)
-                        r.audio_ms += len(pcm24) / 48
+                        pcm24 = to_pcm24(blob.data, int(m.group(1)) if m else SAMPLE_RATE)
+                        r.audio_ms += duration_ms(pcm24)
                         r.chunks += 1
                         recorded.extend(pcm24)
                         if not r.interrupted:

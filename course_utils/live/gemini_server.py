@@ -48,15 +48,17 @@ from websockets.http11 import Request, Response
 
 from ..errors import CourseError, ProtocolError
 from ..standins.ws import LocalWebSocketServer, json_http_response, run_until_interrupted
-from .conversation import Conversation, load_conversation
-from .engine import BYTES_PER_MS, EngineSettings, Reply, TurnEngine, silence, to_pcm24
+from ..voice.conversation import Conversation, load_conversation
+from ..voice.formats import BYTES_PER_MS, SAMPLE_RATE, silence, to_pcm24
+from ..voice.models import GEMINI_LIVE_MODEL
+from .engine import EngineSettings, Reply, TurnEngine
 from .tls import LocalCertificate, make_local_certificate
 from .validate import gemini_server_checker
 
 PATH_RE = re.compile(r"^/ws/google\.ai\.generativelanguage\.(v1|v1beta|v1alpha)\.GenerativeService\."
                      r"BidiGenerateContent$")
-LIVE_MODELS = ("gemini-3.8-live",)
-OUTPUT_MIME = "audio/pcm;rate=24000"
+LIVE_MODELS = (GEMINI_LIVE_MODEL,)
+OUTPUT_MIME = f"audio/pcm;rate={SAMPLE_RATE}"
 #: Connection lifetime (Gemini API docs: "about 10 minutes"; a GoAway arrives about 60 s before).
 CONNECTION_SECONDS = 600
 GOAWAY_BEFORE_SECONDS = 60

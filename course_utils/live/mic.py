@@ -12,7 +12,7 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from ..voice.audio import SAMPLE_RATE
+from ..voice.formats import SAMPLE_RATE, duration_ms
 
 Send = Callable[[bytes], Awaitable[None]]
 
@@ -71,7 +71,7 @@ class Microphone:
             self._speech_end = None
             if self.on_speech_end:
                 self.on_speech_end()
-        self.speech_ms += len(chunk) / (self.sample_rate * 2 / 1000)
+        self.speech_ms += duration_ms(chunk, self.sample_rate)
         if self._offset >= len(view):
             self._current = None
             if self.on_end:
@@ -87,7 +87,7 @@ class Microphone:
             while True:
                 chunk = self._next_chunk()
                 await self._send(chunk)
-                self.sent_ms += len(chunk) / (self.sample_rate * 2 / 1000)
+                self.sent_ms += duration_ms(chunk, self.sample_rate)
                 n += 1
                 delay = t0 + n * self.chunk_ms / 1000 / self.speed - loop.time()
                 await asyncio.sleep(max(0.0, delay))

@@ -44,12 +44,12 @@ from typing import Any, Union
 from ..config import get_config
 from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
 from ..voice.audio import load_audio
+from ..voice.formats import AudioFormat, duration_ms
+from ..voice.models import OPENAI_LIVE_MODEL as DEFAULT_MODEL
 from ..voice.playback import VirtualClockSink
-from .formats import AudioFormat
 from .mic import Microphone
 from .trace import LiveTrace
 
-DEFAULT_MODEL = "gpt-live-1.1"
 DELEGATE_TIMEOUT_S = 60.0  # an async delegate gets this long before the client gives up on it
 AudioInput = Union[str, os.PathLike, bytes, Any]
 
@@ -281,7 +281,7 @@ class LiveClient:
         pcm = load_audio(audio, sample_rate).astype("<i2").tobytes()
         fut = self._mic.say(pcm)
         if wait:
-            seconds = len(pcm) / 48000 / self.speed + self.timeout
+            seconds = duration_ms(pcm) / 1000 / self.speed + self.timeout
             try:
                 await asyncio.wait_for(asyncio.shield(fut), seconds)
             except asyncio.TimeoutError:
@@ -393,7 +393,7 @@ class LiveClient:
                 r.first_delta = loop.time()
             r.last_delta = loop.time()
             r.info.deltas += 1
-            r.info.audio_ms += len(pcm24) / 48
+            r.info.audio_ms += duration_ms(pcm24)
             self.sink.write(r.info.id, pcm24)
             self.trace.received({"type": etype}).response_id = r.info.id
             return

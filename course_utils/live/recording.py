@@ -14,28 +14,17 @@ fixtures, so ``LocalLiveServer(fixture=<name>)`` replays a real session:
 """
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import FixtureError
 from ..fixtures import save_fixture
-from ..voice.audio import SAMPLE_RATE
-from .formats import AudioFormat
+from ..voice.audio import flac_bytes
+from ..voice.formats import SAMPLE_RATE, AudioFormat, duration_ms, ms_to_bytes
 
 REPLY_GAP_MS = 250  # output audio separated by more than this much session time starts a new reply
-
-
-def flac(pcm: bytes) -> bytes:
-    import soundfile as sf
-
-    buf = io.BytesIO()
-    sf.write(buf, np.frombuffer(pcm, dtype="<i2"), SAMPLE_RATE, format="FLAC", subtype="PCM_16")
-    return buf.getvalue()
 
 
 class LiveRecorder:
@@ -113,7 +102,7 @@ class LiveRecorder:
         for turn in turns:
             a, b = turn[0]["start_ms"], turn[-1]["end_ms"]
             lo_ms, hi_ms = max(0, a - 300), b + 300          # keep a little silence around the speech
-            pcm = bytes(self.input[lo_ms * 48:hi_ms * 48])   # 48 bytes per ms of PCM16 at 24 kHz
+            pcm = bytes(self.input[ms_to_bytes(lo_ms):ms_to_bytes(hi_ms)])
             out.append({"pcm": pcm, "text": "".join(w["delta"] for w in turn).strip(),
                         "words": [[w["delta"].strip(), w["start_ms"] - lo_ms, w["end_ms"] - lo_ms] for w in turn],
                         "end_ms": b})
@@ -128,15 +117,15 @@ class LiveRecorder:
         conv_user, conv_assistant = [], []
         for i, u in enumerate(users):
             rel = f"audio/user_{i + 1:02d}.flac"
-            files[rel] = flac(u["pcm"])
-            conv_user.append({"text": u["text"], "audio": rel, "duration_ms": round(len(u["pcm"]) / 48),
+            files[rel] = flac_bytes(u["pcm"])
+            conv_user.append({"text": u["text"], "audio": rel, "duration_ms": round(duration_ms(u["pcm"])),
                               "words": u["words"]})
         pending_tool: dict | None = None
         for i, r in enumerate(replies):
             rel = f"audio/assistant_{i + 1:02d}.flac"
-            files[rel] = flac(r["pcm"])
+            files[rel] = flac_bytes(r["pcm"])
             before = [u["end_ms"] for u in users if u["end_ms"] <= r["start_ms"]]
-            entry = {"text": r["text"], "audio": rel, "duration_ms": round(len(r["pcm"]) / 48), "words": r["words"],
+            entry = {"text": r["text"], "audio": rel, "duration_ms": round(duration_ms(r["pcm"])), "words": r["words"],
                      "think_ms": int(min(2000, r["start_ms"] - before[-1])) if before else 400}
             if pending_tool is not None:  # the reply after a delegation is its follow-up
                 pending_tool["then"] = entry
@@ -209,7 +198,7 @@ class GeminiRecorder:
     def _utterance(pcm: bytes, words_text: str, rel: str, think_ms: int = 400) -> dict:
         words = words_text.split()
         total = sum(len(w) for w in words) or 1
-        dur = len(pcm) / 48
+        dur = duration_ms(pcm)
         out, pos = [], 0.0
         for w in words:
             step = dur * len(w) / total
@@ -225,11 +214,11 @@ class GeminiRecorder:
         assistant = []
         for i, t in enumerate(turns):
             rel = f"audio/assistant_{i + 1:02d}.flac"
-            files[rel] = flac(bytes(t["parts"][0]))
+            files[rel] = flac_bytes(bytes(t["parts"][0]))
             entry = self._utterance(bytes(t["parts"][0]), "".join(t["text"][0]).strip(), rel)
             if t["tool"] is not None and len(t["parts"]) > 1 and t["parts"][1]:
                 rel2 = f"audio/assistant_{i + 1:02d}_result.flac"
-                files[rel2] = flac(bytes(t["parts"][1]))
+                files[rel2] = flac_bytes(bytes(t["parts"][1]))
                 decl = next((d for d in self.declarations if d.get("name") == t["tool"]["name"]), {})
                 entry["tool"] = {**t["tool"], "description": decl.get("description", ""),
                                  "parameters": decl.get("parameters", {}),
@@ -238,7 +227,7 @@ class GeminiRecorder:
         user = []
         for i, pcm in enumerate(self.user):
             rel = f"audio/user_{i + 1:02d}.flac"
-            files[rel] = flac(pcm)
+            files[rel] = flac_bytes(pcm)
             text = "".join(turns[i]["user_text"]).strip() if i < len(turns) else ""
             user.append(self._utterance(pcm, text, rel, 0))
         files["conversation.json"] = json.dumps({"instructions": self.instructions, "sample_rate": SAMPLE_RATE,

@@ -52,14 +52,15 @@ from websockets.http11 import Request, Response
 
 from ..errors import CourseError, ProtocolError
 from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
+from ..voice.conversation import Conversation, load_conversation
 from ..voice.events import EventError
-from .conversation import Conversation, load_conversation
+from ..voice.formats import G711_RATE, AudioFormat
+from ..voice.models import OPENAI_LIVE_MODEL
 from .engine import EngineSettings, Reply, TurnEngine
-from .formats import AudioFormat
 from .validate import live_client_checker, live_server_checker
 
 PATH = "/v1/live/sessions"
-LIVE_MODELS = ("gpt-live-1", "gpt-live-1.1")
+LIVE_MODELS = ("gpt-live-1", OPENAI_LIVE_MODEL)
 DEFAULT_VOICE = "marin"
 #: The stand-in's own limits (the real API documents a duration limit via ``expires_at`` and the
 #: ``expired`` close reason; it does not publish an append size limit, we use Realtime's 15 MiB).
@@ -222,8 +223,8 @@ class LiveSession(TurnEngine):
                     if realtime else f"Unknown Live model '{model}'")
             raise LiveError("invalid_model", f"{hint} ({', '.join(self.server.models)}).", "session.model")
         audio = cfg.get("audio") or {}
-        fmt = audio.get("format") or {"type": "audio/pcm", "rate": 24000}
-        if fmt["type"] != "audio/pcm" and fmt.get("rate") != 8000:
+        fmt = audio.get("format") or AudioFormat().as_config()
+        if fmt["type"] != "audio/pcm" and fmt.get("rate") != G711_RATE:
             raise LiveError("invalid_value", f"G.711 audio ({fmt['type']}) uses 8000 Hz, not {fmt.get('rate')}.",
                             "session.audio.format.rate")
         self.format = AudioFormat(fmt["type"], int(fmt["rate"]))

@@ -26,124 +26,42 @@ The receive-loop rule (all voice clients hold to it): the receive loop survives 
 - an unknown event type, an unknown field, a malformed payload (bad JSON, a field of the wrong type,
 audio that is not base64) or a handler that raises - reports it once (a warning, and a line in
 ``receive_problems``), and keeps the session; only the transport closing ends it.
+
+Split along its seams: receiving and waiting are in :mod:`.receive`, :class:`ResponseResult` in
+:mod:`.results` (re-exported here).
 """
 from __future__ import annotations
 
 import asyncio
-import binascii
 import inspect
 import json
-import typing
 import warnings
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from ..config import get_config
 from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
-from ..voice.audio import (
-    SAMPLE_RATE,
-    alaw_decode,
-    audio_widget,
-    b64decode_pcm,
-    b64encode_pcm,
-    chunk_pcm,
-    duration_ms,
-    load_audio,
-    resample,
-    ulaw_decode,
-)
-from ..voice.events import EventError
+from ..voice.audio import b64encode_pcm, chunk_pcm, load_audio
+from ..voice.formats import duration_ms
+from ..voice.models import REALTIME_MODEL as DEFAULT_MODEL
 from ..voice.playback import InlinePlayerSink, PlaybackSink
 from ..voice.trace import Trace
+from .receive import ReceiveMixin
+from .results import Handler, ResponseResult, _ResponseState, _tool_schema  # noqa: F401  (ResponseResult: re-exported)
 from .schema import client_checker, server_checker
 
-DEFAULT_MODEL = "gpt-realtime-2.1"
 OPENAI_REALTIME_URL = "wss://api.openai.com/v1/realtime"
-Handler = Callable[[dict], Any]
 
 #: How long close() lets the receive loop finish the events already buffered (a learner's handler that
 #: is still running then is cancelled: the socket is closed already).
 CLOSE_DRAIN_S = 1.0
-#: Errors that come from harmless races (e.g. a cancel arriving just after the response ended).
-RACE_CODES = {"response_cancel_not_active"}
 
 
-@dataclass
-class ResponseResult:
-    """A finished response: what was said (transcript, audio), its items, usage and cost."""
-
-    id: str
-    status: str
-    reason: str | None = None
-    transcript: str = ""
-    text: str = ""
-    audio: bytes = b""
-    items: list = field(default_factory=list)
-    usage: dict | None = None
-    cost: Any = None
-    function_calls: list = field(default_factory=list)
-
-    @property
-    def audio_ms(self) -> float:
-        return duration_ms(self.audio)
-
-    def audio_widget(self):
-        """An inline player of the audio received for this response."""
-        return audio_widget(self.audio)
-
-    def __repr__(self) -> str:
-        said = (self.transcript or self.text)[:60]
-        calls = f", calls={[c['name'] for c in self.function_calls]}" if self.function_calls else ""
-        return f"ResponseResult({self.id}, {self.status}, {self.audio_ms:.0f} ms audio, {said!r}{calls})"
-
-
-@dataclass
-class _ResponseState:
-    id: str
-    result: ResponseResult
-    audio: bytearray = field(default_factory=bytearray)
-    transcripts: dict = field(default_factory=dict)
-    texts: dict = field(default_factory=dict)
-    done: bool = False
-    interrupted: bool = False
-
-
-def _b64(text: str) -> bytes:
-    """Strict base64 decoding (fast path of ``b64decode_pcm``; a bad delta is a protocol error)."""
-    try:
-        return binascii.a2b_base64(text, strict_mode=True)
-    except TypeError:  # Python 3.10: no strict_mode (or ``text`` is not a string: b64decode_pcm says so)
-        try:
-            return b64decode_pcm(text)
-        except Exception as exc:
-            raise ProtocolError(f"The server sent audio that is not valid base64 ({exc}).") from None
-    except binascii.Error as exc:
-        raise ProtocolError(f"The server sent audio that is not valid base64 ({exc}).") from None
-
-
-def _tool_schema(fn: Callable, description: str | None, parameters: dict | None) -> dict:
-    """A Realtime function tool from a Python function's signature and docstring."""
-    if parameters is None:
-        kinds = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}
-        hints = typing.get_type_hints(fn)
-        props, required = {}, []
-        for name, p in inspect.signature(fn).parameters.items():
-            kind = kinds.get(hints.get(name, str), "string")
-            props[name] = {"type": kind}
-            if p.default is inspect.Parameter.empty:
-                required.append(name)
-        parameters = {"type": "object", "properties": props, "required": required}
-    doc = description or (inspect.getdoc(fn) or fn.__name__).split("\n\n")[0]
-    return {"type": "function", "name": fn.__name__, "description": doc, "parameters": parameters}
-
-
-class RealtimeClient:
+class RealtimeClient(ReceiveMixin):
     """The Realtime API over a WebSocket, for every mode. Use as ``async with RealtimeClient(...) as rt``.
 
     Parameters: ``model`` (default the current flagship); ``fixture`` and ``speed`` (replay: which
@@ -484,292 +402,6 @@ class RealtimeClient:
             self.trace.local("tool.ran", name=call["name"], call_id=call["call_id"])
             await self.send_function_output(call["call_id"], output)
         await self.create_response()
-
-    # -- receiving -------------------------------------------------------------------------------------
-    def on(self, event_type: str, handler: Handler | None = None):
-        """Call ``handler(event)`` (sync or async) for each received event of ``event_type`` ("*" for all)."""
-        def register(h: Handler) -> Handler:
-            self._handlers.setdefault(event_type, []).append(h)
-            return h
-        return register(handler) if handler is not None else register
-
-    async def events(self, timeout: float | None = None) -> AsyncIterator[dict]:
-        """Every received event from now on, as dicts; stops when the connection closes, or raises
-        :class:`OperationTimeout` after ``timeout`` s (default the client's) without an event."""
-        queue: asyncio.Queue = asyncio.Queue()
-        self._subscribers.append(queue)
-        try:
-            while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=timeout or self.timeout)
-                except asyncio.TimeoutError:
-                    raise OperationTimeout(f"No Realtime event within {timeout or self.timeout:.0f} s.") from None
-                if event is None:
-                    return
-                yield event
-        finally:
-            self._subscribers.remove(queue)
-
-    def _report_line(self, line: str) -> None:
-        """One line about a bad received event (once per kind): a warning, ``receive_problems``, the trace."""
-        line = self._scrub(line)
-        self.receive_problems.append(line)
-        self.trace.local("receive.problem", what=line[:200])
-        warnings.warn(f"Realtime: {line}", stacklevel=3)
-
-    def _problem(self, key, line: str) -> None:
-        if key not in self._problem_keys:
-            self._problem_keys.add(key)
-            self._report_line(line + " (the session goes on; reported once)")
-
-    async def _read_loop(self) -> None:
-        """The receive loop: one bad event is reported (once per kind) and skipped; only the transport
-        closing ends the loop."""
-        assert self.ws is not None
-        try:
-            async for raw in self.ws:
-                try:
-                    event = json.loads(raw)
-                    if not isinstance(event, dict) or not isinstance(event.get("type", ""), str):
-                        raise ValueError(f"expected a JSON object with a string 'type', got {type(event).__name__}")
-                except (ValueError, RecursionError) as exc:
-                    self._problem(("frame", type(exc).__name__), f"a frame that is not a JSON event was skipped ({exc})"[:300])
-                    continue
-                self.trace.received(event)
-                if self._mode == "record":
-                    self._recorded[0].append(event)
-                if self.validate_received:
-                    try:
-                        self._received_checker.check_received(event)
-                    except EventError as exc:
-                        self._problem(("invalid", event.get("type"), exc.loc), f"{exc} The event was skipped.")
-                        continue
-                elif event.get("type") and event["type"] not in self._received_checker.members:  # unknown: say so once
-                    self._received_checker.check_received(event)
-                await self._dispatch(event)  # a handler that raises is reported there (``_call``)
-        except ConnectionClosed:
-            pass
-        finally:
-            for queue in self._subscribers:
-                queue.put_nowait(None)
-            self._closed_by_peer = True
-            if self._changed:
-                self._changed.set()
-
-    _closed_by_peer = False
-
-    def _counter(self, etype: str) -> int:
-        return self._counts.get(etype, 0)
-
-    async def _dispatch(self, event: dict) -> None:
-        etype = event.get("type", "")
-        self._counts[etype] = self._counts.get(etype, 0) + 1
-        builtin = self._BUILTIN.get(etype)
-        try:
-            if builtin is not None:
-                await self._call(builtin, self, event)
-            if self._handlers and not self._closed:  # closing: buffered events skip the learner's handlers
-                for handler in self._handlers.get(etype, ()), self._handlers.get("*", ()):
-                    for h in handler:
-                        await self._call(h, event)
-        finally:  # whatever a handler did, waiters and iterators still see the event
-            for queue in self._subscribers:
-                queue.put_nowait(event)
-            self._changed.set()
-
-    async def _call(self, fn, *args) -> None:
-        """Run one handler; one that raises is reported once (per event type and error) and the rest run."""
-        try:
-            result = fn(*args)
-            if result is not None and inspect.isawaitable(result):
-                await result
-        except (ConnectionClosed, asyncio.CancelledError):
-            raise
-        except Exception as exc:
-            etype = args[-1].get("type")
-            self._problem(("handler", etype, type(exc).__name__),
-                          f"handling {etype!r} raised {type(exc).__name__}: {exc}")
-
-    # built-in handling of the events the client itself needs
-    def _on_session(self, event: dict) -> None:
-        self.session = event["session"]
-
-    def _on_retrieved(self, event: dict) -> None:
-        self._retrieved = event["item"]
-
-    def _on_response_created(self, event: dict) -> None:
-        rid = event["response"]["id"]
-        self.responses[rid] = _ResponseState(rid, ResponseResult(rid, "in_progress"))
-        self.active_response = rid
-
-    def _output_format(self) -> str:
-        return (((self.session.get("audio") or {}).get("output") or {}).get("format") or {}).get("type", "audio/pcm")
-
-    def _on_audio_delta(self, event: dict) -> None:
-        state = self.responses.get(event["response_id"])
-        try:
-            pcm = _b64(event["delta"])
-        except ProtocolError as exc:  # drop this chunk, count it, say so once, keep reading
-            self.dropped_audio_deltas += 1
-            self._problem(("audio_delta",), f"{exc} Dropped that audio chunk; later ones still play "
-                                            f"(count in rt.dropped_audio_deltas)")
-            return
-        fmt = self._output_format()
-        if fmt != "audio/pcm":
-            pcm16 = ulaw_decode(pcm) if fmt == "audio/pcmu" else alaw_decode(pcm)
-            pcm = resample(np.frombuffer(pcm16, "<i2").astype(np.int16), 8000, SAMPLE_RATE).astype("<i2").tobytes()
-        item_id = event["item_id"]
-        self._item_audio_ms[item_id] = self._item_audio_ms.get(item_id, 0.0) + len(pcm) / 48.0  # 48 bytes per ms
-        self._item_response[item_id] = event["response_id"]
-        if state is not None:
-            state.audio.extend(pcm)
-            if state.interrupted:
-                return
-        self._last_item_id = item_id
-        self.sink.write(item_id, pcm)
-
-    def _on_transcript_delta(self, event: dict) -> None:
-        state = self.responses.get(event["response_id"])
-        if state is not None:
-            state.transcripts[event["item_id"]] = state.transcripts.get(event["item_id"], "") + event["delta"]
-
-    def _on_text_delta(self, event: dict) -> None:
-        state = self.responses.get(event["response_id"])
-        if state is not None:
-            state.texts[event["item_id"]] = state.texts.get(event["item_id"], "") + event["delta"]
-
-    async def _on_speech_started(self, event: dict) -> None:
-        """Barge-in: stop playback now, cancel if the server will not, truncate at what was played."""
-        active = self.active_response
-        if not self.sink.is_playing and active is None:
-            return
-        cut = self.sink.stop()
-        self.trace.local("playback.stopped", cut=dict(cut))
-        td = ((self.session.get("audio") or {}).get("input") or {}).get("turn_detection") or {}
-        targets = dict(cut)
-        if active is not None:
-            self.responses[active].interrupted = True  # its late deltas are not played
-            if not td.get("interrupt_response", True):
-                await self.cancel_response(active)
-            # an item of the running response may have more audio in flight even if playback ran dry
-            for item_id, rid in self._item_response.items():
-                if rid == active and item_id not in targets:
-                    targets[item_id] = self.sink.played_ms(item_id)
-        for item_id, played in targets.items():
-            received = self._received_ms(item_id)
-            if played < received or self._item_response.get(item_id) == active:
-                self.truncations.append({"item_id": item_id, "audio_end_ms": played, "received_ms": received})
-                self.trace.local("truncate", item_id=item_id, audio_end_ms=played, received_ms=received)
-                await self.truncate_item(item_id, played)
-
-    def _received_ms(self, item_id: str) -> int:
-        """Milliseconds of audio received for an item (what the server generated before it stopped)."""
-        return int(self._item_audio_ms.get(item_id, 0.0))
-
-    def _on_response_done(self, event: dict) -> None:
-        response = event["response"]
-        rid = response["id"]
-        state = self.responses.get(rid) or _ResponseState(rid, ResponseResult(rid, response.get("status", "?")))
-        result = state.result
-        result.status = response.get("status", "?")
-        result.reason = (response.get("status_details") or {}).get("reason")
-        result.items = response.get("output") or []
-        result.transcript = " ".join(t.strip() for t in state.transcripts.values() if t.strip())
-        result.text = " ".join(t.strip() for t in state.texts.values() if t.strip())
-        result.audio = bytes(state.audio)
-        result.usage = response.get("usage")
-        result.function_calls = [i for i in result.items if i.get("type") == "function_call" and i.get("status") == "completed"]
-        if result.usage:
-            from .. import costs
-
-            try:
-                result.cost = costs.cost_from_realtime_usage(result.usage, self.model)
-            except CourseError as exc:  # a model without a price row: say so, do not guess
-                warnings.warn(f"No price for {self.model}: {exc}", stacklevel=2)
-        state.done = True
-        if self.active_response == rid:
-            self.active_response = None
-        self.results.append(result)
-        self._finished.append(result)
-        if self.auto_tools and result.function_calls and result.status == "completed":
-            known = [c for c in result.function_calls if c.get("name") in self.tools]
-            unknown = [c["name"] for c in result.function_calls if c.get("name") not in self.tools]
-            if unknown:
-                warnings.warn(f"The model called tools that are not registered: {unknown}; register them with rt.tool(fn).",
-                              stacklevel=2)
-            if known:
-                task = asyncio.create_task(self._run_tools(known))
-                self._tool_tasks.add(task)
-                task.add_done_callback(self._tool_tasks.discard)
-
-    def _on_error(self, event: dict) -> None:
-        err = event.get("error") or {}
-        said = self._scrub(str(err.get("message")))  # servers echo keys ("Incorrect API key provided: ...")
-        exc = ServerErrorEvent(f"Realtime server error ({err.get('code') or err.get('type')}): {said}",
-                               code=err.get("code"), event_id=err.get("event_id"))
-        self.errors.append(exc)
-        self.trace.local("error", code=err.get("code"))
-        if err.get("code") in RACE_CODES or self.on_error == "warn":
-            warnings.warn(str(exc), stacklevel=2)
-        else:
-            self._pending_error = exc
-
-    _BUILTIN: dict[str, Callable] = {
-        "session.created": _on_session,
-        "session.updated": _on_session,
-        "conversation.item.retrieved": _on_retrieved,
-        "response.created": _on_response_created,
-        "response.output_audio.delta": _on_audio_delta,
-        "response.output_audio_transcript.delta": _on_transcript_delta,
-        "response.output_text.delta": _on_text_delta,
-        "input_audio_buffer.speech_started": _on_speech_started,
-        "response.done": _on_response_done,
-        "error": _on_error,
-    }
-
-    # -- waiting ---------------------------------------------------------------------------------------
-    def _raise_pending(self) -> None:
-        if self._pending_error is not None:
-            exc, self._pending_error = self._pending_error, None
-            raise exc
-
-    async def wait_for(self, condition: Callable[[], bool], timeout: float | None = None, what: str = "an event",
-                       poll: float = 0.01) -> None:
-        """Wait until ``condition()`` holds, with a timeout. It is checked after every received event and
-        every ``poll`` seconds (conditions on the playback clock change without any event)."""
-        timeout = self.timeout if timeout is None else timeout
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        assert self._changed is not None
-        while True:
-            self._raise_pending()
-            if condition():
-                return
-            if self._closed_by_peer:
-                raise ProtocolError(f"The connection closed while waiting for {what}.")
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise OperationTimeout(f"No {what} within {timeout:.0f} s; is the server responding?")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, poll))
-            except asyncio.TimeoutError:
-                pass
-
-    async def wait_for_response(self, timeout: float | None = None) -> ResponseResult:
-        """The next finished response (in order), waiting for its ``response.done``."""
-        await self.wait_for(lambda: bool(self._finished), timeout, what="response.done")
-        return self._finished.popleft()
-
-    async def wait_for_playback(self, timeout: float | None = None) -> None:
-        """Wait until the sink has played everything queued (by its clock)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + (self.timeout if timeout is None else timeout)
-        while self.sink.is_playing:
-            if loop.time() > deadline:
-                raise OperationTimeout("Playback did not finish in time.")
-            remaining = getattr(self.sink, "remaining_s", lambda: 0.01)()
-            await asyncio.sleep(min(max(remaining, 0.005), 0.1))
 
     # -- conveniences ----------------------------------------------------------------------------------
     async def stream_audio(self, source, sample_rate: int | None = None, chunk_ms: int = 40,

@@ -1,139 +1,38 @@
-"""Conversation fixtures: what the local Realtime server says, turn by turn.
+"""Realtime conversation fixtures: the loader's Realtime face and record mode.
 
-A fixture folder ``data/fixtures/realtime/<name>/`` holds:
-
-* ``manifest.json``: ``provenance`` (how it was made), ``model``, the user clips with their known
-  speech spans, and notes;
-* ``conversation.json``: ``{"first_delta_ms": 300, "turns": [{"output": [...]}, ...]}`` where each
-  output is ``{"type": "message", "transcript": "...", "audio": "assistant_01.flac"}`` or
-  ``{"type": "function_call", "name": "...", "arguments": "{...}", "call_id": "..."}``;
-* FLAC files (PCM16, mono, 24 kHz) for the assistant's audio and the user's utterances.
+The model and the loader live in :mod:`course_utils.voice.conversation` (one home for every voice room's
+fixtures); this module keeps their Realtime names importable (``load_conversation(name)`` reads
+``data/fixtures/realtime/<name>``) and writes a recorded live session in the same layout
+(:func:`save_recorded_session`), so a recording replays like a synthetic fixture.
 
 The server answers each ``response.create`` with the next turn, in order, whatever the user said
-(after the last turn it starts again from the first). :func:`save_recorded_session` writes a live
-session (record mode) in the same layout, so a recording replays like a synthetic fixture.
+(after the last turn it starts again from the first).
 """
 from __future__ import annotations
 
-import io
 import json
-from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import FixtureError
-from ..fixtures import fixture_dir, save_fixture
-from ..voice.audio import SAMPLE_RATE, b64decode_pcm, load_audio
+from ..fixtures import save_fixture
+from ..voice import conversation as _conversation
+from ..voice.audio import b64decode_pcm, flac_bytes
+from ..voice.conversation import AssistantTurn, ConversationFixture, OutputSpec
+from ..voice.formats import SAMPLE_RATE
 
 AREA = "realtime"
 
-
-@dataclass(frozen=True)
-class OutputSpec:
-    """One output item of an assistant turn."""
-
-    type: str                    # "message" | "function_call"
-    transcript: str = ""
-    audio: bytes = b""           # PCM16 24 kHz mono
-    name: str = ""
-    arguments: str = ""
-    call_id: str = ""
-
-    @property
-    def audio_ms(self) -> float:
-        return len(self.audio) / (SAMPLE_RATE * 2 / 1000)
-
-
-@dataclass(frozen=True)
-class AssistantTurn:
-    outputs: tuple[OutputSpec, ...]
-
-
-@dataclass(frozen=True)
-class ConversationFixture:
-    """A loaded conversation fixture (audio decoded to PCM16 bytes)."""
-
-    name: str
-    manifest: dict
-    turns: tuple[AssistantTurn, ...]
-    first_delta_ms: float
-    user_clips: tuple[tuple[str, bytes], ...] = field(default=())
-
-    def user_audio(self, index: int = 0) -> bytes:
-        """PCM16 bytes of the ``index``-th user clip (0-based)."""
-        if not 0 <= index < len(self.user_clips):
-            raise FixtureError(f"Fixture {self.name} has {len(self.user_clips)} user clips; there is no clip {index}.")
-        return self.user_clips[index][1]
-
-    def user_turn(self, index: int = 0) -> dict:
-        """The manifest's description of a user clip (text, speech span)."""
-        return self.manifest.get("user_turns", [])[index]
-
-    def turn(self, n: int) -> AssistantTurn:
-        """Turn ``n`` (0-based), cycling after the last one."""
-        return self.turns[n % len(self.turns)]
-
-
-def _read_pcm(folder: Path, rel: str) -> bytes:
-    path = folder / rel
-    if not path.exists():
-        raise FixtureError(f"Fixture file missing: {folder.name}/{rel}; regenerate with scripts/make_realtime_fixtures.py.")
-    return load_audio(path).astype("<i2").tobytes()
+__all__ = ["AssistantTurn", "ConversationFixture", "OutputSpec", "load_conversation", "flac_bytes",
+           "turns_from_events", "save_recorded_session", "list_conversations"]
 
 
 def load_conversation(name: str | Path) -> ConversationFixture:
     """Load ``data/fixtures/realtime/<name>`` (or a fixture folder given as a Path); cached."""
-    if isinstance(name, Path):
-        return _load(name.resolve())
-    return _load(fixture_dir(AREA, name))
-
-
-@lru_cache(maxsize=32)
-def _load(folder: Path) -> ConversationFixture:
-    name = folder.name
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise FixtureError(f"Fixture {folder.name} has no readable manifest.json ({exc}).") from None
-    if not manifest.get("provenance"):
-        raise FixtureError(f"Fixture {folder.name} has no provenance; every fixture must say how it was made.")
-    try:
-        script = json.loads((folder / "conversation.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise FixtureError(f"Fixture {AREA}/{name} has no readable conversation.json ({exc}).") from None
-    turns = []
-    for t, turn in enumerate(script.get("turns", [])):
-        outputs = []
-        for out in turn.get("output", []):
-            kind = out.get("type")
-            if kind == "message":
-                audio = _read_pcm(folder, out["audio"]) if out.get("audio") else b""
-                outputs.append(OutputSpec("message", transcript=out.get("transcript", ""), audio=audio))
-            elif kind == "function_call":
-                outputs.append(OutputSpec("function_call", name=out["name"], arguments=out.get("arguments", "{}"),
-                                          call_id=out.get("call_id") or f"call_{name}_{t}"))
-            else:
-                raise FixtureError(f"Fixture {AREA}/{name} turn {t}: unknown output type {kind!r}.")
-        turns.append(AssistantTurn(tuple(outputs)))
-    if not turns:
-        raise FixtureError(f"Fixture {AREA}/{name} has no assistant turns.")
-    clips = tuple((u["audio"], _read_pcm(folder, u["audio"])) for u in manifest.get("user_turns", []) if u.get("audio"))
-    return ConversationFixture(name, manifest, tuple(turns), float(script.get("first_delta_ms", 300)), clips)
+    return _conversation.load_conversation(name, AREA)
 
 
 # -- record mode ------------------------------------------------------------------------------------
-def flac_bytes(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
-    """PCM16 mono bytes as a FLAC file (lossless, about half the size of WAV for speech)."""
-    import soundfile as sf
-
-    buf = io.BytesIO()
-    sf.write(buf, np.frombuffer(pcm, dtype="<i2"), sample_rate, format="FLAC", subtype="PCM_16")
-    return buf.getvalue()
-
-
 def turns_from_events(events: list[dict]) -> tuple[list[dict], dict[str, bytes]]:
     """Rebuild the assistant's turns (``conversation.json`` entries) and audio from received events."""
     audio: dict[str, bytearray] = {}

@@ -46,7 +46,6 @@ AREA = "gemini_video"
 API_VERSIONS = r"(?P<ver>v1beta|v1alpha|v1)"
 #: Model families the Gemini API has shut down (https://ai.google.dev/gemini-api/docs/deprecations, 2026-11): answered with 404.
 RETIRED_PREFIXES = ("gemini-1.", "gemini-2.0", "gemini-2.5", "gemini-pro", "gemini-ultra")
-CHARS_PER_TEXT_TOKEN = 4.0  # "a token is about 4 characters" (ai.google.dev/gemini-api/docs/tokens)
 
 
 def _now() -> datetime:
@@ -74,8 +73,8 @@ def parse_duration(value) -> float | None:
 
 
 def text_tokens(text: str) -> int:
-    """Text tokens by the documented rule of thumb (about 4 characters per token)."""
-    return math.ceil(len(text) / CHARS_PER_TEXT_TOKEN) if text else 0
+    """Text tokens by the documented rule of thumb (``costs.text_tokens``: about 4 characters per token)."""
+    return costs.text_tokens(text)
 
 
 @dataclass

@@ -41,14 +41,15 @@ from typing import Any, Union
 
 from ..config import get_config
 from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
-from ..voice.audio import SAMPLE_RATE, audio_widget, load_audio
+from ..voice.audio import audio_widget, load_audio
 from ..voice.events import EventChecker, EventError
+from ..voice.formats import SAMPLE_RATE, duration_ms, ms_to_bytes, silence
+from ..voice.models import TRANSCRIPTION_MODEL
+from ..voice.models import TRANSLATION_MODEL as DEFAULT_MODEL
 from ..voice.playback import VirtualClockSink
 from ..voice.vad import EnergyVAD
 from . import timeline as tl
 
-DEFAULT_MODEL = "gpt-realtime-translate"
-TRANSCRIPTION_MODEL = "gpt-realtime-whisper"
 AudioInput = Union[str, os.PathLike, bytes, Any]
 
 
@@ -200,7 +201,7 @@ class TranslationClient:
         await self._abort()
         self._conn = None
         if self._vad.in_speech:
-            self._vad_events(self._vad.feed(bytes(SAMPLE_RATE * 2)))   # one second of silence ends open speech
+            self._vad_events(self._vad.feed(silence(1000)))   # one second of silence ends open speech
         self._settle()
 
     def _settle(self) -> None:
@@ -230,7 +231,7 @@ class TranslationClient:
             return
         pcm = bytes(pcm)
         await self.send({"type": "session.input_audio_buffer.append", "audio": base64.b64encode(pcm).decode("ascii")})
-        self._sent_ms += len(pcm) / (SAMPLE_RATE * 2 / 1000)
+        self._sent_ms += duration_ms(pcm)
         self._sent_at = asyncio.get_running_loop().time()
         self.trace.sent({"type": "session.input_audio_buffer.append"}, session_ms=self._sent_ms)
         self._vad_events(self._vad.feed(pcm))
@@ -264,7 +265,7 @@ class TranslationClient:
         pcm = load_audio(audio, sample_rate).astype("<i2").tobytes()
         fut = self._mic.say(pcm)
         if wait:
-            limit = len(pcm) / (SAMPLE_RATE * 2) / self.speed + self.timeout
+            limit = duration_ms(pcm) / 1000 / self.speed + self.timeout
             try:
                 await asyncio.wait_for(asyncio.shield(fut), limit)
             except asyncio.TimeoutError:
@@ -388,7 +389,7 @@ class TranslationClient:
         """An inline player of the translated audio (``IPython.display.Audio``)."""
         pcm = self.output_pcm()
         if max_seconds is not None:
-            pcm = pcm[: int(max_seconds * SAMPLE_RATE) * 2]
+            pcm = pcm[: ms_to_bytes(max_seconds * 1000)]
         return audio_widget(pcm, SAMPLE_RATE)
 
     def translated_sentences(self) -> list[tl.Sentence]:
@@ -396,7 +397,7 @@ class TranslationClient:
 
     def lags(self) -> list[tl.PhraseLag]:
         """Per source phrase: when it started, when its translation started, and the lag between them."""
-        audio = [(t, len(pcm) / (SAMPLE_RATE * 2 / 1000)) for t, pcm in self.output_chunks]
+        audio = [(t, duration_ms(pcm)) for t, pcm in self.output_chunks]
         return tl.phrase_lags([tuple(s) for s in self.source_segments], self.translated_sentences(), audio)
 
     def lag_table(self) -> list[dict]:
@@ -404,7 +405,7 @@ class TranslationClient:
 
     def plot_timeline(self, source_text: list[str] | None = None, title: str = "", ax=None):
         """Source speech and translated audio on one time axis, each phrase's lag as an arrow."""
-        audio = [(t, len(pcm) / (SAMPLE_RATE * 2 / 1000)) for t, pcm in self.output_chunks]
+        audio = [(t, duration_ms(pcm)) for t, pcm in self.output_chunks]
         texts = source_text if source_text is not None else [s.text for s in tl.sentences(self.input_words)]
         return tl.plot([tuple(s) for s in self.source_segments], texts, self.lags(), audio, self.language,
                        title=title, ax=ax)

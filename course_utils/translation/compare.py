@@ -7,7 +7,7 @@ their recorded translations as the assistant's replies (in memory), so both path
 """
 from __future__ import annotations
 
-from ..voice.audio import SAMPLE_RATE
+from ..voice.formats import ms_to_bytes, silence
 from .fixture import Monologue
 
 AGENT_INSTRUCTIONS = ("You are an interpreter. Repeat everything the user says in {language}, in the first person, "
@@ -19,15 +19,15 @@ def phrase_clips(monologue: Monologue, trailing_silence_ms: int = 700) -> list[b
     so the agent's VAD can hear the utterance end."""
     clips = []
     for p in monologue.phrases:
-        a, b = (int(ms * SAMPLE_RATE / 1000) * 2 for ms in p.span_ms)
-        clips.append(monologue.source_pcm[a:b] + bytes(int(SAMPLE_RATE * trailing_silence_ms / 1000) * 2))
+        a, b = (ms_to_bytes(ms) for ms in p.span_ms)
+        clips.append(monologue.source_pcm[a:b] + silence(trailing_silence_ms))
     return clips
 
 
 def agent_fixture(monologue: Monologue, language: str = "es", first_delta_ms: float = 400.0):
     """A Realtime ``ConversationFixture``: the phrases as user turns, their translations as replies.
     ``first_delta_ms`` is the stand-in's think time before each reply (a setting, not a measurement)."""
-    from ..realtime.conversation import AssistantTurn, ConversationFixture, OutputSpec
+    from ..voice.conversation import AssistantTurn, ConversationFixture, OutputSpec
 
     turns = tuple(AssistantTurn((OutputSpec("message", transcript=p.translations[language].text,
                                             audio=p.translations[language].pcm),)) for p in monologue.phrases)

@@ -11,7 +11,8 @@ from functools import lru_cache
 
 from ..errors import FixtureError
 from ..fixtures import fixture_dir, load_manifest
-from ..voice.audio import SAMPLE_RATE, load_audio
+from ..voice.audio import load_audio
+from ..voice.formats import duration_ms
 
 AREA = "translation"
 DEFAULT_FIXTURE = "weekly_update"
@@ -26,7 +27,7 @@ class Clip:
 
     @property
     def duration_ms(self) -> float:
-        return len(self.pcm) / (SAMPLE_RATE * 2 / 1000)
+        return duration_ms(self.pcm)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Monologue:
 
     @property
     def duration_ms(self) -> float:
-        return len(self.source_pcm) / (SAMPLE_RATE * 2 / 1000)
+        return duration_ms(self.source_pcm)
 
     def phrase(self, n: int) -> Phrase:
         """The ``n``-th phrase (0-based), cycling after the last one."""

@@ -54,15 +54,16 @@ from websockets.http11 import Request, Response
 
 from ..errors import CourseError
 from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
-from ..voice.audio import SAMPLE_RATE
 from ..voice.events import EventChecker, EventError
+from ..voice.formats import SAMPLE_RATE, bytes_per_ms, ms_to_bytes
+from ..voice.models import TRANSLATION_MODEL
 from ..voice.vad import EnergyVAD
 from .fixture import DEFAULT_FIXTURE, Monologue, load_monologue
 
 PATH = "/v1/realtime/translations"
-MODELS = ("gpt-realtime-translate",)
+MODELS = (TRANSLATION_MODEL,)
 FRAME_MS = 200                        # the engine's frame (OpenAI's docs: "Translation consumes 200 ms engine frames")
-FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
+FRAME_BYTES = ms_to_bytes(FRAME_MS)
 #: the stand-in's own limits (Realtime's append limit; an hour per session)
 MAX_APPEND_BYTES = 15 * 1024 * 1024
 SESSION_SECONDS = 3600
@@ -386,7 +387,7 @@ class TranslationSession:
             out = self.outputs[0]
             # frames whose start time has come; the words they carry go first
             while out.sent_bytes < len(out.pcm):
-                frame_start = out.start_ms + out.sent_bytes / (SAMPLE_RATE * 2 / 1000)
+                frame_start = out.start_ms + out.sent_bytes / bytes_per_ms()
                 if frame_start > now:
                     break
                 while out.sent_words < len(out.words) and out.word_due_ms(out.sent_words) <= frame_start + FRAME_MS:

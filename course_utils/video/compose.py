@@ -34,6 +34,7 @@ import numpy as np
 
 from ..display import no_math
 from ..errors import CourseError, JobFailed, OperationTimeout
+from .generate.adapter import plan_candidates
 from .generate.jobs import InvalidVideoRequest, VideoAdapter, VideoRequest, VideoResult, run_job
 
 CARD_SECONDS = 1.5
@@ -249,20 +250,14 @@ class Plan:
 
 
 def default_adapters() -> dict[str, VideoAdapter]:
-    """One adapter per provider, for the current mode."""
-    from .generate.fal import FalAdapter
-    from .generate.google_omni import OmniAdapter
-    from .generate.google_veo import VeoAdapter
-    from .generate.kling import KlingAdapter
-    from .generate.runway import RunwayAdapter
+    """One adapter per registered provider (see ``generate.adapter``), for the current mode."""
+    from .generate.adapter import adapter_classes
 
-    return {"omni": OmniAdapter(), "veo": VeoAdapter(), "runway": RunwayAdapter(), "kling": KlingAdapter(),
-            "fal": FalAdapter()}
+    return {key: cls() for key, cls in adapter_classes().items()}
 
 
-#: (adapter key, model) pairs the planner considers by default
-CANDIDATES = [("omni", "gemini-omni-1.1-flash"), ("veo", "veo-3.1-fast-generate-001"), ("runway", "gen4.5"),
-              ("kling", "kling-v3"), ("fal", "pika-2.2"), ("fal", "seedance-2.0-fast")]
+#: (adapter key, model) pairs the planner considers by default: each adapter's ``plan_models``
+CANDIDATES = plan_candidates()
 
 
 def _option(key: str, adapter: VideoAdapter, model: str, shot: Shot, aspect_ratio: str, resolution: str) -> Option:
@@ -460,13 +455,11 @@ def stitch(title: str, shots: list[Shot], results: list[ShotResult], out_path: s
 
 
 def probe_mp4(path: str | Path) -> dict:
-    """Duration and streams of an MP4 (for checking a stitched video against its plan)."""
-    import av
+    """Duration and streams of an MP4 (for checking a stitched video against its plan), read by ``frames.probe``."""
+    from .frames import probe
 
-    with av.open(str(path)) as c:
-        streams = [{"type": s.type, "codec": s.codec_context.name,
-                    "seconds": float(s.duration * s.time_base) if s.duration else None} for s in c.streams]
-        return {"seconds": (c.duration or 0) / 1e6, "streams": streams}
+    info = probe(path)
+    return {"seconds": info.container_duration_s or info.duration_s, "streams": [dict(s) for s in info.streams]}
 
 
 @dataclass

@@ -15,6 +15,10 @@ sample needs at most one second of frames decoded; with a keyframe every 10 s, i
 
 Every time here is in seconds of presentation time. The frame "shown at" time ``t`` is the last
 frame whose presentation time is ``<= t``.
+
+Over ~450 lines on purpose: probe, keyframe index, seeking sampler and scene cuts share one cached
+container index (``_file_key``/``_keyframes_cached``), so they stay together; :func:`probe` is also the
+course's one reader of a video's length.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import io
 import math
 import os
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
 
@@ -67,6 +71,8 @@ class VideoInfo:
     audio_codec: str | None
     audio_sample_rate: int | None
     audio_channels: int | None
+    container_duration_s: float | None = field(default=None, repr=False)  # what the container header states
+    streams: tuple[dict, ...] = field(default=(), repr=False)  # per stream: type, codec, seconds (None if unstated)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -79,7 +85,8 @@ class VideoInfo:
                 f"{self.size_bytes / 1e6:.2f} MB")
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in self.as_dict().items() if k != "path")
+        rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in self.as_dict().items()
+                       if k not in ("path", "container_duration_s", "streams"))
         return f"<b>{Path(self.path).name}</b><table>{rows}</table>"
 
 
@@ -161,6 +168,10 @@ def _probe_cached(key: tuple[str, int, int]) -> VideoInfo:
             audio_codec=a.codec_context.name if a else None,
             audio_sample_rate=a.codec_context.sample_rate if a else None,
             audio_channels=a.codec_context.channels if a else None,
+            container_duration_s=round(container.duration / 1_000_000, 3) if container.duration is not None else None,
+            streams=tuple({"type": s.type, "codec": s.codec_context.name if s.codec_context else None,
+                           "seconds": float(s.duration * s.time_base) if s.duration else None}
+                          for s in container.streams),
         )
     finally:
         container.close()
@@ -172,7 +183,11 @@ def _probe_cached(key: tuple[str, int, int]) -> VideoInfo:
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
-    """Duration, fps, resolution, codecs, audio and keyframe interval of a video file."""
+    """Duration, fps, resolution, codecs, audio and keyframe interval of a video file.
+
+    The course's one reader of a video's length: ``compose.probe_mp4`` (a stitched story against its
+    plan) and the video-generation runner (is a downloaded clip whole?) ask it too. Raises
+    :class:`~course_utils.errors.VideoFormatError` with what to do when the file is not a readable video."""
     return _probe_cached(_file_key(path))
 
 

@@ -14,29 +14,39 @@ The flows, each the SDK's own call:
 3. :func:`key_features` asks for the demo's features as :class:`KeyFeatures` (MM:SS timestamps and
    evidence) and :func:`score_features` scores any list of features against the ground truth.
 
+Result types live in :mod:`.analysis`, scoring in :mod:`.scoring`, the OpenAI baselines in
+:mod:`.traditional`; their public names are re-exported here.
+
 The client comes from ``course_utils.standins.gemini.gemini_client()`` (the local stand-in in replay
 mode, the real API in live mode); every function here takes it as its first argument.
 """
 from __future__ import annotations
 
-import difflib
 import io
-import math
 import os
-import re
 import time
-from dataclasses import dataclass, field
-from html import escape
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal, Sequence
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from .. import costs
 from ..config import get_config
-from ..display import no_math
 from ..errors import JobFailed, OperationTimeout, VideoFormatError
+from .analysis import KeyFeature, KeyFeatures, VideoAnalysis  # noqa: F401  (re-exported)
 from .frames import mmss, probe
+from .scoring import FeatureScore, facts_covered, parse_mmss, score_features  # noqa: F401  (re-exported)
+from .traditional import (  # noqa: F401
+    FRAMES_PROMPT,
+    TRANSCRIBE_MODEL,
+    TRANSCRIPT_PROMPT,
+    VISION_MODEL,
+    ask_about_frames,
+    features_from_transcript,
+    frames_to_content,
+    transcribe,
+)
 
 DEFAULT_MODEL = "gemini-3.8-flash"
 CHEAP_MODEL = "gemini-3.5-flash-lite"
@@ -48,27 +58,9 @@ UPLOAD_LIMIT_BYTES = 2 * 1024 ** 3
 GEMINI_VIDEO_MIME = {".mp4": "video/mp4", ".mpeg": "video/mpeg", ".mpg": "video/mpg", ".mov": "video/mov",
                      ".avi": "video/avi", ".flv": "video/x-flv", ".webm": "video/webm", ".wmv": "video/wmv",
                      ".3gp": "video/3gpp"}
-CHARS_PER_TEXT_TOKEN = 4.0  # Google's rule of thumb; the API's count_tokens gives the real figure
 
 
 # -- structured output --------------------------------------------------------------------------
-class KeyFeature(BaseModel):
-    """One product feature the video presents."""
-
-    name: str = Field(description="The feature's name as the video presents it.")
-    start: str = Field(description="When the feature's part of the video starts, as MM:SS.")
-    end: str = Field(description="When it ends, as MM:SS.")
-    evidence: str = Field(description="What is shown on screen and what is said that demonstrates the feature.")
-    source: Literal["visual", "audio", "both"] = Field(description="Where the evidence comes from.")
-
-
-class KeyFeatures(BaseModel):
-    """The features of a product demo video, in the order they appear."""
-
-    product: str = Field(description="The product's name.")
-    features: list[KeyFeature]
-
-
 KEY_FEATURES_PROMPT = (
     "List the key product features this demo video presents, in order. For each feature give its name as "
     "shown, when its part of the video starts and ends (MM:SS), and the evidence: what is shown on screen "
@@ -123,19 +115,6 @@ CAPABILITIES: tuple[Capability, ...] = (
                "Multimodal fusion: combine what you see and what you hear in this clip. Which facts come only "
                "from the narration, and which only from the screen?", start_s=236, end_s=280),
 )
-
-
-def parse_mmss(value: str | float | int | None) -> float | None:
-    """``"01:15" -> 75.0``; ``"1:02:03" -> 3723.0``; numbers pass through; ``None``/"" -> None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    m = re.fullmatch(r"\s*(?:(\d+):)?(\d{1,3}):(\d{2}(?:\.\d+)?)\s*", str(value))
-    if not m:
-        raise VideoFormatError(f"Not a MM:SS timestamp: {value!r} (expected e.g. '01:15').")
-    h, mnt, sec = m.groups()
-    return (int(h) * 3600 if h else 0) + int(mnt) * 60 + float(sec)
 
 
 # -- files and limits ---------------------------------------------------------------------------
@@ -290,51 +269,13 @@ def _duration_of(video) -> tuple[float, bool]:
 
 
 # -- one priced call ----------------------------------------------------------------------------
-@dataclass
-class VideoAnalysis:
-    """A Gemini answer about a video, with its token count and its estimated and actual cost."""
-
-    model: str
-    prompt: str
-    text: str
-    parsed: Any
-    counted_tokens: int | None
-    estimate: costs.CostBreakdown
-    actual: costs.CostBreakdown
-    usage: Any
-    response: Any = field(repr=False)
-
-    @property
-    def prompt_tokens(self) -> int:
-        """Input tokens the provider billed (Gemini ``prompt_token_count`` / OpenAI ``prompt_tokens``)."""
-        return int(getattr(self.usage, "prompt_token_count", None) or getattr(self.usage, "prompt_tokens", 0) or 0)
-
-    def tokens_by_modality(self) -> dict[str, int]:
-        details = getattr(self.usage, "prompt_tokens_details", None)
-        if not isinstance(details, list):  # OpenAI usage has no per-modality list
-            return {}
-        return {str(getattr(d.modality, "value", d.modality)): int(d.token_count or 0) for d in details}
-
-    def summary(self) -> str:
-        mods = ", ".join(f"{k.lower()} {v:,}" for k, v in self.tokens_by_modality().items())
-        return (f"{self.model}: {self.prompt_tokens:,} input tokens{f' ({mods})' if mods else ''}; "
-                f"estimated ${self.estimate.total_usd:.4f}, actual ${self.actual.total_usd:.4f}")
-
-    def __repr__(self) -> str:
-        return f"{self.summary()}\n{self.text}"
-
-    def _repr_html_(self) -> str:
-        return no_math(f"<p><b>{escape(self.summary())}</b></p>"
-                       f"<pre style='white-space:pre-wrap'>{escape(self.text)}</pre>")
-
-
 def estimate_call(model: str, duration_s: float, *, fps: float | None = None, media_resolution: str | None = None,
                   audio: bool = True, prompt: str = "", output_tokens: int = 1000,
                   on=None) -> costs.CostBreakdown:
     """Cost of one call by the token rules (frames x tokens per frame + audio + prompt + output)."""
     return costs.estimate_video_understanding(
         model, duration_s=duration_s, fps=fps, media_resolution=(media_resolution or "default"), audio=audio,
-        prompt_tokens=math.ceil(len(prompt) / CHARS_PER_TEXT_TOKEN), output_tokens=output_tokens, on=on)
+        prompt_tokens=costs.text_tokens(prompt), output_tokens=output_tokens, on=on)
 
 
 def count_video_tokens(client, model: str, contents) -> int:
@@ -391,232 +332,3 @@ def key_features(client, video, *, model: str = DEFAULT_MODEL, media_resolution:
                          schema=KeyFeatures, **kwargs)
 
 
-# -- scoring against the ground truth -----------------------------------------------------------
-def _words(s: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", s.lower()))
-
-
-def _name_score(predicted: str, truth: str) -> float:
-    """1.0 when every word of the true name is in the predicted one; else a fuzzy ratio."""
-    tw, pw = _words(truth), _words(predicted)
-    if tw and tw <= pw:
-        return 1.0
-    return difflib.SequenceMatcher(None, predicted.lower(), truth.lower()).ratio()
-
-
-@dataclass
-class FeatureScore:
-    """Found / missed / timestamp error of one method's features against the ground truth."""
-
-    method: str
-    rows: list[dict]
-    extra: list[str]
-
-    @property
-    def found(self) -> int:
-        return sum(r["found"] for r in self.rows)
-
-    @property
-    def missed(self) -> list[str]:
-        return [r["feature"] for r in self.rows if not r["found"]]
-
-    @property
-    def mean_start_error_s(self) -> float | None:
-        errs = [r["start_error_s"] for r in self.rows if r["start_error_s"] is not None]
-        return sum(errs) / len(errs) if errs else None
-
-    def summary(self) -> str:
-        err = self.mean_start_error_s
-        err_s = "no timestamps" if err is None else f"mean start error {err:.1f} s"
-        return (f"{self.method}: found {self.found}/{len(self.rows)}, missed {len(self.missed)}"
-                f"{' (' + ', '.join(self.missed) + ')' if self.missed else ''}, {err_s}"
-                f"{', extra: ' + ', '.join(self.extra) if self.extra else ''}")
-
-    def __repr__(self) -> str:
-        lines = [self.summary()]
-        for r in self.rows:
-            e = "-" if r["start_error_s"] is None else f"{r['start_error_s']:.1f} s"
-            lines.append(f"  {r['feature']:<18} {'found' if r['found'] else 'MISSED':<7} as {r['predicted'] or '-':<28} "
-                         f"true start {r['true_start']}  predicted {r['predicted_start'] or '-':<6} error {e}")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ["feature", "found", "predicted as", "true start", "predicted start", "start error"])
-        body = "".join(
-            "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in (
-                r["feature"], "yes" if r["found"] else "MISSED", r["predicted"] or "-", r["true_start"],
-                r["predicted_start"] or "-", "-" if r["start_error_s"] is None else f"{r['start_error_s']:.1f} s")) + "</tr>"
-            for r in self.rows)
-        return no_math(f"<p><b>{escape(self.summary())}</b></p><table><tr>{head}</tr>{body}</table>")
-
-
-def _field(item, name: str):
-    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-
-
-def score_features(predicted: Iterable, ground_truth: dict, method: str = "prediction",
-                   min_name_score: float = 0.75) -> FeatureScore:
-    """Match predicted features (objects or dicts with ``name`` and optional ``start``) to the truth.
-
-    A true feature is *found* when a predicted name contains all its words (or is a close fuzzy
-    match); each prediction matches at most one feature. The start error is |predicted - true| in
-    seconds, or None when the method gave no timestamp.
-    """
-    preds = [p for p in predicted]
-    truths = ground_truth["features"]
-    pairs = sorted(((_name_score(str(_field(p, "name") or ""), t["name"]), i, j)
-                    for i, p in enumerate(preds) for j, t in enumerate(truths)), reverse=True)
-    used_p, used_t, match = set(), set(), {}
-    for score, i, j in pairs:
-        if score < min_name_score or i in used_p or j in used_t:
-            continue
-        used_p.add(i), used_t.add(j)
-        match[j] = i
-    rows = []
-    for j, t in enumerate(truths):
-        p = preds[match[j]] if j in match else None
-        start = parse_mmss(_field(p, "start")) if p is not None else None
-        rows.append({"feature": t["name"], "found": p is not None, "predicted": _field(p, "name") if p else None,
-                     "true_start": mmss(t["start_s"]), "predicted_start": mmss(start) if start is not None else None,
-                     "start_error_s": abs(start - t["start_s"]) if start is not None else None})
-    extra = [str(_field(p, "name")) for i, p in enumerate(preds) if i not in used_p]
-    return FeatureScore(method, rows, extra)
-
-
-def _has_key(text: str, key: str) -> bool:
-    """``key`` (alternatives separated by ``|``) starts a word of ``text`` (case-insensitive): "wed" is in
-    "Wednesday", "double book" in "double booked", "mk" is not in "bookmark"."""
-    for alt in key.split("|"):
-        alt = " ".join(alt.lower().split())
-        pattern = (r"(?<![a-z0-9])" if alt[:1].isalnum() else "") + re.escape(alt)
-        if re.search(pattern, " ".join(text.lower().split())):
-            return True
-    return False
-
-
-def facts_covered(text: str, facts: Sequence[dict]) -> list[bool]:
-    """For each ground-truth fact (``{"fact", "keys"}``), whether ``text`` holds all its key phrases.
-
-    A transparent check, not a judge: it can miss a paraphrase ("Wednesday" for "Wed" is fine,
-    "half past ten" for "10:30" is not), so read the answers too.
-    """
-    return [all(_has_key(text, k) for k in f["keys"]) for f in facts]
-
-
-# -- the "traditional methods" (OpenAI): screenshots to a vision model, audio to a transcriber -----
-FRAMES_PROMPT = (
-    "These are frames sampled every {step:g} s from a product demo video, each labelled with its time. "
-    "List the key product features the video presents, in order. For each feature give its name as shown, "
-    "when its part of the video starts and ends (MM:SS), and the evidence you see. Say whether the evidence "
-    "is visual, audio or both."
-)
-TRANSCRIPT_PROMPT = (
-    "Here is the transcript of a product demo video's narration (text only, no timestamps). List the key "
-    "product features it presents, in order. For each give its name, its start and end as MM:SS if the "
-    "transcript tells you (otherwise leave them empty), and the evidence. Say whether the evidence is "
-    "visual, audio or both.\n\nTranscript:\n{transcript}"
-)
-VISION_MODEL = "gpt-6-luna"
-TRANSCRIBE_MODEL = "gpt-transcribe"
-
-
-def frames_to_content(frames: Sequence, detail: str = "high", quality: int = 80) -> list[dict]:
-    """Chat content parts for sampled frames: a ``Frame at MM:SS`` label, then the JPEG as a data URL."""
-    import base64
-
-    from PIL import Image
-
-    parts: list[dict] = []
-    for t, image in frames:
-        buf = io.BytesIO()
-        Image.fromarray(image).save(buf, "JPEG", quality=quality)
-        url = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
-        parts.append({"type": "text", "text": f"Frame at {mmss(t)}"})
-        parts.append({"type": "image_url", "image_url": {"url": url, "detail": detail}})
-    return parts
-
-
-def _chat_cost(model: str, prompt_tokens: float, output_tokens: float, title: str, on=None) -> costs.CostBreakdown:
-    result = costs.CostBreakdown(title)
-    result.add("input (text + images)", prompt_tokens, "tokens", costs.price(model, "text_input", on), costs.PER_MILLION)
-    result.add("output", output_tokens, "tokens", costs.price(model, "text_output", on), costs.PER_MILLION)
-    return result
-
-
-def _parse_chat(client, model: str, messages: list[dict], schema, estimate: costs.CostBreakdown, what: str,
-                prompt: str, on=None) -> VideoAnalysis:
-    entry = get_config().ledger.reserve("openai", model, what, estimate.total_usd)
-    try:
-        completion = client.chat.completions.parse(model=model, messages=messages, response_format=schema)
-    except BaseException as exc:
-        entry.cancel(type(exc).__name__)
-        raise
-    usage = completion.usage
-    actual = _chat_cost(model, usage.prompt_tokens, usage.completion_tokens, f"{model} response", on)
-    entry.settle(actual.total_usd, prompt_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens)
-    message = completion.choices[0].message
-    return VideoAnalysis(model, prompt, message.content or "", message.parsed, None, estimate, actual, usage, completion)
-
-
-def ask_about_frames(client, frames: Sequence, *, model: str = VISION_MODEL, step_s: float | None = None,
-                     schema: type[BaseModel] = KeyFeatures, detail: str = "high",
-                     expected_output_tokens: int = 800, on=None) -> VideoAnalysis:
-    """Traditional method (a): send sampled frames as images to a vision chat model, priced first.
-
-    The estimate counts image tokens with ``costs.openai_image_tokens`` (GPT-4o-class tiling; the
-    exact rule for newer models may differ: the actual cost comes from the response's usage).
-    """
-    if not frames:
-        raise VideoFormatError("ask_about_frames needs frames; sample them with sample_frames(path, count=20).")
-    step = step_s if step_s is not None else (frames[1][0] - frames[0][0] if len(frames) > 1 else 0)
-    prompt = FRAMES_PROMPT.format(step=step)
-    h, w = frames[0][1].shape[:2]
-    image_tokens = len(frames) * costs.openai_image_tokens(w, h, detail)
-    estimate = _chat_cost(model, image_tokens + math.ceil(len(prompt) / CHARS_PER_TEXT_TOKEN) + 6 * len(frames),
-                          expected_output_tokens, f"{model}: {len(frames)} frames ({image_tokens:,} image tokens)", on)
-    messages = [{"role": "user", "content": [{"type": "text", "text": prompt}, *frames_to_content(frames, detail)]}]
-    return _parse_chat(client, model, messages, schema, estimate, f"{len(frames)} sampled frames", prompt, on)
-
-
-def transcribe(client, audio_path: str | os.PathLike, *, model: str = TRANSCRIBE_MODEL,
-               duration_s: float | None = None, on=None) -> tuple[str, costs.CostBreakdown]:
-    """Traditional method (b), step 1: the audio track to text (priced per minute), ``(text, actual cost)``."""
-    import soundfile
-
-    p = Path(audio_path)
-    if not p.is_file():
-        raise VideoFormatError(f"No audio file at {p}; make one with extract_audio(video, 'audio.mp3').")
-    if duration_s is None:
-        try:
-            duration_s = soundfile.info(str(p)).duration
-        except Exception:  # mp3 on an old libsndfile
-            import av
-
-            with av.open(str(p)) as c:
-                duration_s = float(c.duration or 0) / 1e6
-    rate = costs.price(model, "audio_minute", on)
-    estimate = costs.CostBreakdown(f"{model}: {duration_s:.1f} s of audio")
-    estimate.add("audio", duration_s / 60, "minutes", rate)
-    entry = get_config().ledger.reserve("openai", model, f"transcription, {duration_s:.0f} s", estimate.total_usd)
-    try:
-        with open(p, "rb") as f:
-            result = client.audio.transcriptions.create(model=model, file=f)
-    except BaseException as exc:
-        entry.cancel(type(exc).__name__)
-        raise
-    seconds = getattr(getattr(result, "usage", None), "seconds", None) or duration_s
-    actual = costs.CostBreakdown(f"{model} transcription")
-    actual.add("audio", seconds / 60, "minutes", rate)
-    entry.settle(actual.total_usd, seconds=seconds)
-    return result.text, actual
-
-
-def features_from_transcript(client, transcript: str, *, model: str = VISION_MODEL,
-                             schema: type[BaseModel] = KeyFeatures, expected_output_tokens: int = 800,
-                             on=None) -> VideoAnalysis:
-    """Traditional method (b), step 2: a text model lists the features it can find in the transcript."""
-    prompt = TRANSCRIPT_PROMPT.format(transcript=transcript)
-    estimate = _chat_cost(model, math.ceil(len(prompt) / CHARS_PER_TEXT_TOKEN), expected_output_tokens,
-                          f"{model}: transcript of {len(transcript):,} characters", on)
-    messages = [{"role": "user", "content": prompt}]
-    return _parse_chat(client, model, messages, schema, estimate, "features from transcript", prompt, on)

@@ -1,8 +1,8 @@
 """Audio as the speech APIs take it: PCM16, mono, little-endian, 24 kHz.
 
 Everything here converts *to* that format (from WAV/FLAC files, raw bytes or numpy arrays at any rate
-and channel count) or works on it (chunking, durations, base64, G.711 companding for telephony,
-an inline player). Anything that cannot be converted raises :class:`AudioFormatError` saying what to do.
+and channel count) or works on it (chunking, base64, WAV, an inline player). Bytes per millisecond,
+resampling and G.711 live in :mod:`course_utils.voice.formats` (re-exported here). Anything that cannot be converted raises :class:`AudioFormatError` saying what to do.
 
 >>> pcm = to_pcm16_bytes(load_audio("data/audio/question.flac"))
 >>> [len(c) for c in chunk_pcm(pcm, ms=40)][:2]        # 40 ms = 960 samples = 1920 bytes
@@ -22,9 +22,17 @@ from typing import Union
 import numpy as np
 
 from ..errors import AudioFormatError
-
-#: The rate the OpenAI Realtime/Live APIs use for PCM16 audio (samples per second).
-SAMPLE_RATE = 24000
+from .formats import (  # noqa: F401  (re-exported: the format names' historical home)
+    SAMPLE_RATE,
+    alaw_decode,
+    alaw_encode,
+    bytes_per_ms,
+    duration_ms,
+    pcm16_to_array,
+    resample,
+    ulaw_decode,
+    ulaw_encode,
+)
 
 AudioSource = Union[str, os.PathLike, bytes, bytearray, memoryview, np.ndarray]
 
@@ -68,13 +76,6 @@ def load_audio(source: AudioSource, sample_rate: int | None = None) -> np.ndarra
 def to_pcm16_bytes(samples: AudioSource, sample_rate: int | None = None) -> bytes:
     """``load_audio(samples, sample_rate)`` as little-endian PCM16 bytes (what ``append`` sends)."""
     return load_audio(samples, sample_rate).astype("<i2", copy=False).tobytes()
-
-
-def pcm16_to_array(pcm: bytes) -> np.ndarray:
-    """Little-endian PCM16 bytes -> int16 numpy array (a copy, native byte order)."""
-    if len(pcm) % 2:
-        raise AudioFormatError(f"PCM16 audio has 2 bytes per sample, got an odd length ({len(pcm)} bytes).")
-    return np.frombuffer(bytes(pcm), dtype="<i2").astype(np.int16)
 
 
 def _read_file(f) -> tuple[np.ndarray, int]:
@@ -132,52 +133,7 @@ def _float_to_int16(f: np.ndarray) -> np.ndarray:
     return np.clip(np.round(f * 32768.0), -32768, 32767).astype(np.int16)
 
 
-def resample(x: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
-    """Convert the rate of 1-D audio with a windowed-sinc interpolator (band-limited, no aliasing).
-
-    int16 in -> int16 out; float in -> float32 out. Length becomes ``round(len(x) * dst / src)``.
-    """
-    if src_rate <= 0 or dst_rate <= 0:
-        raise AudioFormatError(f"Sample rates must be positive (got {src_rate} -> {dst_rate}).")
-    arr = np.asarray(x)
-    if arr.ndim != 1:
-        raise AudioFormatError(f"resample takes 1-D audio; downmix first (got shape {arr.shape}).")
-    is_int = arr.dtype == np.int16
-    f = arr.astype(np.float64) / (32768.0 if is_int else 1.0)
-    if src_rate == dst_rate or f.size == 0:
-        out = f
-    else:
-        out = _sinc_resample(f, int(src_rate), int(dst_rate))
-    if is_int:
-        return np.clip(np.round(out * 32768.0), -32768, 32767).astype(np.int16)
-    return out.astype(np.float32)
-
-
-def _sinc_resample(f: np.ndarray, src: int, dst: int, half_taps: int = 16) -> np.ndarray:
-    n_out = int(round(len(f) * dst / src))
-    cutoff = min(1.0, dst / src) * 0.95  # fraction of the input Nyquist kept (a little margin)
-    width = int(np.ceil(half_taps / cutoff))
-    taps = np.arange(-width + 1, width + 1)
-    padded = np.concatenate([np.zeros(width), f, np.zeros(width + 1)])
-    out = np.empty(n_out)
-    step = src / dst
-    block = max(1, 262144 // len(taps))
-    for start in range(0, n_out, block):
-        t = np.arange(start, min(n_out, start + block)) * step
-        base = np.floor(t).astype(np.int64)
-        idx = base[:, None] + taps[None, :]
-        d = t[:, None] - idx
-        window = 0.5 + 0.5 * np.cos(np.pi * np.clip(d / (width + 1), -1.0, 1.0))
-        h = cutoff * np.sinc(cutoff * d) * window
-        out[start:start + len(t)] = np.sum(padded[idx + width] * h, axis=1)
-    return out
-
-
 # -- byte-level helpers ---------------------------------------------------------------------------
-def _bytes_per_ms(sample_rate: int) -> float:
-    return sample_rate * 2 / 1000.0
-
-
 def chunk_pcm(pcm: bytes, ms: int = 40, sample_rate: int = SAMPLE_RATE) -> Iterator[bytes]:
     """Split PCM16 bytes into chunks of ``ms`` milliseconds (the last may be shorter)."""
     if len(pcm) % 2:
@@ -188,11 +144,6 @@ def chunk_pcm(pcm: bytes, ms: int = 40, sample_rate: int = SAMPLE_RATE) -> Itera
     view = memoryview(pcm)
     for i in range(0, len(pcm), size):
         yield bytes(view[i:i + size])
-
-
-def duration_ms(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> float:
-    """How long PCM16 mono bytes play, in milliseconds."""
-    return len(pcm) / _bytes_per_ms(sample_rate)
 
 
 def b64encode_pcm(pcm: bytes) -> str:
@@ -221,6 +172,15 @@ def wav_bytes(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
     return buf.getvalue()
 
 
+def flac_bytes(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
+    """PCM16 mono bytes as a FLAC file (lossless, about half the size of WAV for speech)."""
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, np.frombuffer(bytes(pcm), dtype="<i2"), sample_rate, format="FLAC", subtype="PCM_16")
+    return buf.getvalue()
+
+
 def audio_widget(pcm: bytes, sample_rate: int = SAMPLE_RATE):
     """An inline player (``IPython.display.Audio``) embedding the audio as WAV bytes."""
     from IPython.display import Audio
@@ -228,54 +188,3 @@ def audio_widget(pcm: bytes, sample_rate: int = SAMPLE_RATE):
     return Audio(data=wav_bytes(pcm, sample_rate), autoplay=False)
 
 
-# -- G.711 (telephony): mu-law and A-law, 8 bits per sample -----------------------------------------
-_ULAW_SEG_END = np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF])
-_ALAW_SEG_END = np.array([0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF])
-
-
-def _as_int32_samples(pcm: bytes | np.ndarray) -> np.ndarray:
-    if isinstance(pcm, np.ndarray):
-        if pcm.dtype != np.int16:
-            raise AudioFormatError(f"G.711 encoding takes int16 samples or PCM16 bytes, not {pcm.dtype}.")
-        return pcm.astype(np.int32)
-    return pcm16_to_array(pcm).astype(np.int32)
-
-
-def ulaw_encode(pcm: bytes | np.ndarray) -> bytes:
-    """PCM16 (bytes or int16 array) -> G.711 mu-law bytes, one byte per sample (ITU-T G.711)."""
-    v = _as_int32_samples(pcm) >> 2  # 14-bit magnitude
-    mask = np.where(v < 0, 0x7F, 0xFF)
-    v = np.minimum(np.abs(v), 8159) + 0x21
-    seg = np.searchsorted(_ULAW_SEG_END, v, side="left")
-    code = np.where(seg >= 8, 0x7F, (seg << 4) | ((v >> (np.minimum(seg, 7) + 1)) & 0x0F))
-    return (code ^ mask).astype(np.uint8).tobytes()
-
-
-def ulaw_decode(data: bytes) -> bytes:
-    """G.711 mu-law bytes -> PCM16 little-endian bytes."""
-    u = ~np.frombuffer(bytes(data), dtype=np.uint8).astype(np.int32) & 0xFF
-    t = (((u & 0x0F) << 3) + 0x84) << ((u & 0x70) >> 4)
-    out = np.where(u & 0x80, 0x84 - t, t - 0x84)
-    return out.astype("<i2").tobytes()
-
-
-def alaw_encode(pcm: bytes | np.ndarray) -> bytes:
-    """PCM16 (bytes or int16 array) -> G.711 A-law bytes, one byte per sample (ITU-T G.711)."""
-    v = _as_int32_samples(pcm) >> 3  # 13-bit
-    mask = np.where(v >= 0, 0xD5, 0x55)
-    v = np.where(v >= 0, v, -v - 1)
-    seg = np.searchsorted(_ALAW_SEG_END, v, side="left")
-    shift = np.where(seg < 2, 1, np.minimum(seg, 7))
-    code = np.where(seg >= 8, 0x7F, (np.minimum(seg, 7) << 4) | ((v >> shift) & 0x0F))
-    return (code ^ mask).astype(np.uint8).tobytes()
-
-
-def alaw_decode(data: bytes) -> bytes:
-    """G.711 A-law bytes -> PCM16 little-endian bytes."""
-    a = np.frombuffer(bytes(data), dtype=np.uint8).astype(np.int32) ^ 0x55
-    t = (a & 0x0F) << 4
-    seg = (a & 0x70) >> 4
-    t = np.where(seg == 0, t + 8, t + 0x108)
-    t = np.where(seg > 1, t << np.maximum(seg - 1, 0), t)
-    out = np.where(a & 0x80, t, -t)
-    return out.astype("<i2").tobytes()

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ..errors import CourseError
-from .audio import SAMPLE_RATE, audio_widget, duration_ms
+from .audio import audio_widget
+from .formats import SAMPLE_RATE, bytes_per_ms, duration_ms
 
 
 @runtime_checkable
@@ -224,14 +225,14 @@ class SpeakerSink:
 
     def played_ms(self, item_id: str) -> int:
         with self._lock:
-            return int(self._played.get(item_id, 0) / (self.sample_rate * 2 / 1000))
+            return int(self._played.get(item_id, 0) / bytes_per_ms(self.sample_rate))
 
     def stop(self) -> dict[str, int]:
         with self._lock:
             cut = {item_id: 0 for item_id, _pcm, _off in self._queue}
             self._queue.clear()
             for item in cut:
-                cut[item] = int(self._played.get(item, 0) / (self.sample_rate * 2 / 1000))
+                cut[item] = int(self._played.get(item, 0) / bytes_per_ms(self.sample_rate))
             self._cut.update(cut)
         return cut
 

@@ -163,7 +163,15 @@ class _ChunkSource:
                 async for pcm in stream:
                     result = send(pcm)
                     if inspect.isawaitable(result):
-                        await result
+                        # awaited as a separate future: cancelling the task ends it at once even when a send
+                        # is stuck on a stalled connection (which then ends on its own timeout)
+                        pending = asyncio.ensure_future(result)
+                        try:
+                            await asyncio.wait({pending})
+                        except asyncio.CancelledError:
+                            pending.cancel()
+                            raise
+                        pending.result()
             finally:
                 await stream.aclose()  # at once, so the widget knows nothing receives the audio any more
 

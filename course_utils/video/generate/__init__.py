@@ -3,15 +3,15 @@
 >>> from course_utils.video.generate import run_job, VideoRequest, OmniAdapter
 >>> result = run_job(OmniAdapter(), VideoRequest("A paper boat on a pond", seconds=6))
 
-Adapters (none imports another): :class:`OmniAdapter` (Gemini Omni Flash, Interactions API),
-:class:`VeoAdapter` (Veo 3.1 on Vertex AI), :class:`RunwayAdapter` (runwayml), :class:`KlingAdapter`
-(REST + JWT), :class:`FalAdapter` (fal-client queue: Pika, Seedance). Each is imported on first use.
+Adapters (none imports another) register themselves (:func:`adapter_classes`, see :mod:`.adapter`):
+every module of this package other than ``adapter`` and ``jobs`` is a provider, e.g. ``google_omni``
+(Gemini Omni Flash, Interactions API), ``google_veo`` (Veo 3.1 on Vertex AI), ``runway`` (runwayml),
+``kling`` (REST + JWT), ``fal`` (fal-client queue: Pika, Seedance). ``from course_utils.video.generate
+import KlingAdapter`` finds a class by its name, importing the provider modules on first use.
 """
 from __future__ import annotations
 
-import importlib
-
-from .jobs import (
+from .adapter import (
     STATES,
     InvalidVideoRequest,
     JobEvent,
@@ -22,20 +22,21 @@ from .jobs import (
     VideoAdapter,
     VideoRequest,
     VideoResult,
-    plot_lifecycle,
-    run_job,
+    adapter_classes,
+    cost_table_models,
+    plan_candidates,
     time_in_states,
 )
-
-_ADAPTERS = {"OmniAdapter": ".google_omni", "VeoAdapter": ".google_veo", "RunwayAdapter": ".runway",
-             "KlingAdapter": ".kling", "FalAdapter": ".fal"}
+from .jobs import plot_lifecycle, run_job
 
 __all__ = ["run_job", "VideoRequest", "VideoResult", "VideoAdapter", "ModelSpec", "JobStatus", "JobEvent",
            "JobRejected", "RateLimited", "InvalidVideoRequest", "STATES", "time_in_states", "plot_lifecycle",
-           *_ADAPTERS]
+           "adapter_classes", "plan_candidates", "cost_table_models"]
 
 
 def __getattr__(name: str):
-    if name in _ADAPTERS:
-        return getattr(importlib.import_module(_ADAPTERS[name], __name__), name)
+    if name.endswith("Adapter"):
+        for cls in adapter_classes().values():
+            if cls.__name__ == name:
+                return cls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

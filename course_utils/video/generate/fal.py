@@ -25,7 +25,7 @@ import threading
 from typing import Any
 
 from ...config import get_config
-from .jobs import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
+from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 _QUEUE_LOCK = threading.Lock()
 _WAIT = "assumption (fal shows per-model averages on its pages); not measured here"
@@ -41,6 +41,9 @@ APPS = {
 class FalAdapter(VideoAdapter):
     """Pika 2.2 and Seedance 2.0 fast on fal's queue."""
 
+    key, order = "fal", 50  # registered under this key (see .adapter)
+    plan_models = ("pika-2.2", "seedance-2.0-fast")  # the shot planner's default candidates
+    cost_table_models = ("pika-2.2", "seedance-2.0-fast")  # rows of cost_lab.video_generation_table
     provider = "fal"
     label = "fal"
     default_model = "pika-2.2"

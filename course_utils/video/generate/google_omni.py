@@ -22,7 +22,7 @@ import base64
 from typing import Any
 
 from ...config import get_config
-from .jobs import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
+from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 _MODES = frozenset({"text-to-video", "image-to-video", "edit"})
 _WAIT_NOTE = "one public report: ~24 s for a 10 s clip (tanstack/ai issue #871, 2026-07); not measured here"
@@ -31,6 +31,9 @@ _WAIT_NOTE = "one public report: ~24 s for a 10 s clip (tanstack/ai issue #871, 
 class OmniAdapter(VideoAdapter):
     """Gemini Omni Flash via ``client.interactions`` (google-genai 3.x)."""
 
+    key, order = "omni", 10  # registered under this key (see .adapter)
+    plan_models = ("gemini-omni-1.1-flash",)  # the shot planner's default candidates
+    cost_table_models = ("gemini-omni-1.1-flash",)  # rows of cost_lab.video_generation_table
     provider = "google"
     label = "Gemini Omni Flash"
     default_model = "gemini-omni-1.1-flash"
@@ -118,23 +121,10 @@ class OmniAdapter(VideoAdapter):
         return super().download(status)
 
     def _usage_cost(self, it: Any) -> float:
-        """Actual cost from ``usage``: video output tokens at the output-video rate, the rest at the input rate."""
+        """Actual cost from ``usage`` (priced by ``costs.cost_from_omni_usage``)."""
         from ... import costs
 
-        usage = it.usage
-        if usage is None:
-            return 0.0
-        model = str(it.model)
-        video_tokens = sum(m.tokens or 0 for m in (usage.output_tokens_by_modality or []) if str(m.modality) == "video")
-        other_out = max((usage.total_output_tokens or 0) - video_tokens, 0)
-        cost = video_tokens * costs.price(model, "output_video") / 1e6
-        cost += (usage.total_input_tokens or 0) * costs.price(model, "input") / 1e6
-        if other_out:
-            try:
-                cost += other_out * costs.price(model, "output_text") / 1e6
-            except Exception:  # no text-output row for Omni: count it at the video rate (an upper bound)
-                cost += other_out * costs.price(model, "output_video") / 1e6
-        return cost
+        return costs.cost_from_omni_usage(it.usage, str(it.model))
 
     @staticmethod
     def _video_seconds(it: Any) -> float | None:

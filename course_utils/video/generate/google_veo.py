@@ -27,7 +27,7 @@ import os
 from typing import Any
 
 from ...config import REPLAY_KEY, get_config
-from .jobs import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
+from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 _RES = ("720p", "1080p", "4k")
 _MODES = frozenset({"text-to-video", "image-to-video"})
@@ -38,6 +38,9 @@ _WAIT = "Google's Veo docs: from about 11 s up to 6 min at peak; not measured he
 class VeoAdapter(VideoAdapter):
     """Veo 3.1 GA on Vertex AI (``generate_videos`` + operation polling)."""
 
+    key, order = "veo", 20  # registered under this key (see .adapter)
+    plan_models = ("veo-3.1-fast-generate-001",)  # the shot planner's default candidates
+    cost_table_models = ("veo-3.1-generate-001", "veo-3.1-fast-generate-001")  # rows of cost_lab.video_generation_table
     provider = "vertex"
     label = "Veo 3.1 (Vertex AI)"
     default_model = "veo-3.1-fast-generate-001"

@@ -17,301 +17,43 @@ still unfinished at the deadline raises :class:`~course_utils.errors.OperationTi
 In replay mode each adapter talks to a local stand-in whose jobs run on a scaled clock (one
 simulated second is a few milliseconds): :func:`run_job` scales its waits by the adapter's
 ``time_scale`` the same way, and reports times in simulated (provider) seconds.
+
+This module is the runner; the types, the adapter base class and the adapter registry are in
+:mod:`.adapter` (re-exported here).
 """
 from __future__ import annotations
 
-import base64
 import json
 import tempfile
 import time
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 from ...config import get_config
 from ...errors import CourseError, JobFailed, OperationTimeout
-from ...ledger import Ledger, LedgerEntry
+from ...ledger import Ledger
 
-State = Literal["queued", "running", "succeeded", "refused", "rejected", "failed", "cancelled"]
-STATES: tuple[str, ...] = ("queued", "running", "succeeded", "refused", "rejected", "failed", "cancelled")
-TERMINAL = frozenset({"succeeded", "refused", "failed", "cancelled", "rejected"})
-DOWNLOAD_READ_TIMEOUT_S = 30.0  # a clip download that sends nothing for this long is abandoned (JobFailed)
-
-#: What to tell a learner, by final state.
-ADVICE = {
-    "refused": ("rephrase the prompt or change the input image (no real people, brands, logos or unsafe "
-                "content), then submit again"),
-    "failed": "submit again later, or on another provider (compose.generate_shots retries once on a fallback)",
-    "cancelled": "the job was cancelled; submit it again if you still want it",
-    "rejected": "fix the request (model, length, aspect ratio, resolution) as the provider's message says",
-}
-
-
-class InvalidVideoRequest(CourseError, ValueError):
-    """The request does not fit the model (clip length, aspect ratio, resolution, mode) - caught before any call."""
-
-
-class RateLimited(Exception):
-    """Raised by an adapter when its provider answered HTTP 429; ``retry_after`` from the header (seconds) or None."""
-
-    def __init__(self, retry_after: float | None, message: str = "rate limited"):
-        self.retry_after = retry_after
-        super().__init__(message)
-
-
-class JobRejected(Exception):
-    """Raised by an adapter's ``submit`` when the provider refuses the job outright (content policy:
-    ``state="refused"``; bad parameters: ``state="rejected"``), with the provider's own words."""
-
-    def __init__(self, state: str, message: str, code: str | None = None):
-        self.state, self.message, self.code = state, message, code
-        super().__init__(message)
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    """The ``Retry-After`` header (seconds form, or an HTTP date) as seconds, or None."""
-    if not headers:
-        return None
-    value = None
-    for k in headers.keys():
-        if str(k).lower() == "retry-after":
-            value = headers[k]
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-        try:
-            return max((parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds(), 0.0)
-        except (TypeError, ValueError):
-            return None
-
-
-# -- what a learner asks for ---------------------------------------------------------------------
-@dataclass
-class VideoRequest:
-    """One clip to generate. ``image`` makes it image-to-video; ``previous`` an edit of an earlier result."""
-
-    prompt: str
-    seconds: int = 5
-    resolution: str = "720p"
-    aspect_ratio: str = "16:9"
-    image: bytes | None = field(default=None, repr=False)  # first frame (PNG/JPEG bytes)
-    image_mime: str = "image/png"
-    last_frame: bytes | None = field(default=None, repr=False)  # Veo: first/last-frame control
-    previous: "VideoResult | None" = field(default=None, repr=False)  # Omni: conversational edit
-    seed: int | None = None
-    negative_prompt: str | None = None
-
-    @property
-    def mode(self) -> str:
-        if self.previous is not None:
-            return "edit"
-        return "image-to-video" if self.image is not None else "text-to-video"
-
-    def image_data_uri(self) -> str:
-        if self.image is None:
-            raise InvalidVideoRequest("This request has no image; pass image=open('frame.png','rb').read().")
-        return f"data:{self.image_mime};base64,{base64.b64encode(self.image).decode()}"
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What one model accepts, and how it is priced and how long it usually takes."""
-
-    model: str
-    durations: tuple[int, ...]
-    aspect_ratios: tuple[str, ...]
-    resolutions: tuple[str, ...]
-    modes: frozenset[str]
-    price_model: str | None = None  # the model id of its row in data/pricing/prices.csv (default: model)
-    price_provider: str | None = None
-    typical_wait_s: float = 120.0  # rough wall time of one job; see wait_note
-    wait_note: str = "assumption, not measured"
-    model_picks_duration: bool = False  # the model chooses the length (Omni 1.1): estimate the longest
-    extras: tuple[str, ...] = ()  # controls beyond the prompt: first/last frame, reference images, seed, ...
-    note: str = ""
-
-
-@dataclass
-class JobStatus:
-    """One provider answer, normalised."""
-
-    state: str
-    progress: float | None = None  # 0..1 when the provider reports it
-    message: str | None = None  # the provider's own words (failure, refusal)
-    code: str | None = None
-    video_url: str | None = None
-    video_bytes: bytes | None = field(default=None, repr=False)
-    actual_usd: float | None = None  # what the provider reports it charged (credits, usage)
-    seconds: float | None = None  # clip length when the provider says
-    raw: Any = field(default=None, repr=False)
-
-
-@dataclass
-class JobEvent:
-    """A change seen while polling, at ``t`` simulated seconds after submit."""
-
-    t: float
-    state: str
-    progress: float | None = None
-    note: str = ""
-
-
-# -- adapters --------------------------------------------------------------------------------------
-class VideoAdapter(ABC):
-    """One provider. Subclasses set the class attributes and implement submit / poll (and maybe download)."""
-
-    provider: str = ""  # config/ledger name: google, vertex, runway, kling, fal
-    label: str = ""
-    models: dict[str, ModelSpec] = {}
-    default_model: str = ""
-    time_scale: float = 1.0  # replay: the stand-in's clock scale
-    standin: Any = None
-
-    def __init__(self, client: Any = None, *, standin: Any = None, **client_options: Any):
-        """``client``: a ready SDK client; else ``_make_client`` makes one for the mode (replay: the local stand-in)."""
-        if client is None:
-            client, standin = self._make_client(standin, **client_options)
-        self.client = client
-        self.standin = standin
-        self.time_scale = standin.time_scale if standin is not None else 1.0
-
-    @staticmethod
-    @abstractmethod
-    def _make_client(standin: Any = None, **options: Any) -> tuple[Any, Any]:
-        """(SDK client, stand-in or None) for the current mode."""
-
-    def spec(self, model: str | None = None) -> ModelSpec:
-        model = model or self.default_model
-        if model not in self.models:
-            raise InvalidVideoRequest(f"{self.label} has no model {model!r} here; use one of {', '.join(self.models)}.")
-        return self.models[model]
-
-    def check(self, request: VideoRequest, spec: ModelSpec) -> None:
-        """Refuse, before any call, a request the model cannot do (one line that says what fits)."""
-        if request.mode not in spec.modes:
-            raise InvalidVideoRequest(f"{self.label} {spec.model} does not do {request.mode}; it does "
-                                      f"{', '.join(sorted(spec.modes))}.")
-        if not spec.model_picks_duration and request.seconds not in spec.durations:
-            raise InvalidVideoRequest(f"{self.label} {spec.model} makes clips of {_durations(spec.durations)} s, not "
-                                      f"{request.seconds} s; pass seconds= one of those.")
-        if request.aspect_ratio not in spec.aspect_ratios:
-            raise InvalidVideoRequest(f"{self.label} {spec.model} takes aspect ratios {', '.join(spec.aspect_ratios)}, "
-                                      f"not {request.aspect_ratio}.")
-        if request.resolution not in spec.resolutions:
-            raise InvalidVideoRequest(f"{self.label} {spec.model} renders {', '.join(spec.resolutions)}, "
-                                      f"not {request.resolution}.")
-        if request.last_frame is not None and "last frame" not in spec.extras:
-            raise InvalidVideoRequest(f"{self.label} {spec.model} has no last-frame control; use Veo 3.1 for that.")
-
-    def billed_seconds(self, request: VideoRequest, spec: ModelSpec) -> float:
-        return float(max(spec.durations)) if spec.model_picks_duration else float(request.seconds)
-
-    def estimate(self, request: VideoRequest, spec: ModelSpec):
-        """The cost estimate (a ``CostBreakdown``) from data/pricing, before anything is sent."""
-        from ... import costs
-
-        result = costs.estimate_video_generation(spec.price_provider or self.provider, spec.price_model or spec.model,
-                                                 self.billed_seconds(request, spec), request.resolution)
-        if spec.model_picks_duration:
-            result.notes.append(f"{spec.model} chooses the clip length: reserved for the longest "
-                                f"({max(spec.durations)} s), settled from usage")
-        return result
-
-    @abstractmethod
-    def submit(self, request: VideoRequest, spec: ModelSpec) -> Any:
-        """Start the job; return a handle for :meth:`poll`. Raise :class:`RateLimited` on HTTP 429."""
-
-    @abstractmethod
-    def poll(self, handle: Any) -> JobStatus:
-        """The job's status now. Raise :class:`RateLimited` on HTTP 429."""
-
-    def job_id(self, handle: Any) -> str:
-        return str(handle)
-
-    def download(self, status: JobStatus) -> bytes:
-        """The MP4: inline bytes, or a GET of the (pre-signed) output URL."""
-        if status.video_bytes is not None:
-            return status.video_bytes
-        if not status.video_url:
-            raise JobFailed(f"{self.label} reported success but no video; submit the job again.",
-                            provider=self.provider)
-        import httpx
-
-        resp = httpx.get(status.video_url, timeout=httpx.Timeout(DOWNLOAD_READ_TIMEOUT_S, connect=10.0),
-                         follow_redirects=True)
-        resp.raise_for_status()
-        return resp.content
-
-    def __repr__(self) -> str:
-        where = f"replay stand-in, time x{self.time_scale:g}" if self.standin is not None else "live API"
-        return f"<{type(self).__name__} {self.label}: {', '.join(self.models)} ({where})>"
-
-
-def _durations(values: tuple[int, ...]) -> str:
-    values = tuple(sorted(values))
-    if len(values) > 3 and values == tuple(range(values[0], values[-1] + 1)):
-        return f"{values[0]}–{values[-1]}"
-    return ", ".join(str(v) for v in values)
-
-
-# -- results ---------------------------------------------------------------------------------------
-@dataclass
-class VideoResult:
-    """A finished job: the clip on disk, what it cost, and what happened when."""
-
-    provider: str
-    label: str
-    model: str
-    request: VideoRequest
-    job_id: str
-    path: Path
-    estimate_usd: float
-    actual_usd: float
-    events: list[JobEvent]
-    time_scale: float = 1.0
-    seconds: float | None = None  # length of the clip received
-    entry: LedgerEntry | None = field(default=None, repr=False)
-    raw: Any = field(default=None, repr=False)
-
-    def time_in_states(self) -> dict[str, float]:
-        """Simulated (provider) seconds spent in each state, from the polling events."""
-        return time_in_states(self.events)
-
-    def video(self, width: int = 320):
-        """A still of the clip and an inline player (embedded so the notebook carries it); the still
-        shows even where the player does not (an untrusted notebook, GitHub's viewer)."""
-        from ..display import VideoWithStill
-
-        return VideoWithStill(self.path, width, html_attributes="controls muted loop")
-
-    def show(self, width: int = 320) -> None:
-        from IPython.display import display
-
-        display(self.video(width))
-
-    def summary(self) -> str:
-        length = f"{self.seconds:g} s" if self.seconds else f"{self.request.seconds} s asked"
-        return (f"{self.label} {self.model}: {self.request.mode}, {length}, {self.request.resolution} "
-                f"{self.request.aspect_ratio} -> {self.path.name}; estimate ${self.estimate_usd:.4f}, "
-                f"actual ${self.actual_usd:.4f}")
-
-    def __repr__(self) -> str:
-        return f"<VideoResult {self.summary()}>"
-
-
-def time_in_states(events: list[JobEvent]) -> dict[str, float]:
-    """Seconds per state between consecutive events ("submitted": accepted, first status not seen yet)."""
-    out: dict[str, float] = {}
-    for a, b in zip(events, events[1:]):
-        if a.state in TERMINAL or a.state == "timed out":
-            continue
-        out[a.state] = out.get(a.state, 0.0) + max(b.t - a.t, 0.0)
-    return out
+# The types and the adapter base live in .adapter; re-exported so ``jobs.X`` keeps working.
+from .adapter import (  # noqa: F401
+    ADVICE,
+    DOWNLOAD_READ_TIMEOUT_S,
+    STATES,
+    TERMINAL,
+    InvalidVideoRequest,
+    JobEvent,
+    JobRejected,
+    JobStatus,
+    ModelSpec,
+    RateLimited,
+    State,
+    VideoAdapter,
+    VideoRequest,
+    VideoResult,
+    adapter_classes,
+    retry_after_seconds,
+    time_in_states,
+)
 
 
 # -- the loop ---------------------------------------------------------------------------------------
@@ -537,13 +279,12 @@ def _save_clip(path: Path, data: bytes) -> float | None:
 
 
 def _clip_seconds(path: Path) -> float | None:
-    """The length of an MP4 (container duration), or None if it cannot be read."""
-    try:
-        import av
+    """The length of an MP4 (by :func:`course_utils.video.frames.probe`), or None if it is not a readable video."""
+    from ..frames import probe
 
-        with av.open(str(path)) as container:
-            return round((container.duration or 0) / 1e6, 2) or None
-    except Exception:  # not a readable video: the caller still gets the bytes on disk
+    try:
+        return round(probe(path).duration_s, 2) or None
+    except Exception:  # not a readable video (VideoFormatError, or a decoder error on a cut file)
         return None
 
 

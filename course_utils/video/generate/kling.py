@@ -24,7 +24,7 @@ import httpx
 import jwt
 
 from ...config import get_config
-from .jobs import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
+from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 BASE_URL = "https://api-singapore.klingai.com"
 MODES = {"720p": "std", "1080p": "pro"}
@@ -51,6 +51,9 @@ class KlingError(Exception):
 class KlingAdapter(VideoAdapter):
     """Kling ``kling-v3`` text- and image-to-video (``mode`` std = 720p, pro = 1080p)."""
 
+    key, order = "kling", 40  # registered under this key (see .adapter)
+    plan_models = ("kling-v3",)  # the shot planner's default candidates
+    cost_table_models = ("kling-v3",)  # rows of cost_lab.video_generation_table
     provider = "kling"
     label = "Kling"
     default_model = "kling-v3"

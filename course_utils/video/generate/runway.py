@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...config import get_config
-from .jobs import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
+from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 RATIOS = {"16:9": "1280:720", "9:16": "720:1280"}
 CREDIT_USD = 0.01
@@ -29,6 +29,9 @@ _WAIT = "assumption (Runway does not publish job times); not measured here"
 class RunwayAdapter(VideoAdapter):
     """Runway ``gen4.5`` (text- and image-to-video) and ``gen4_turbo`` (image-to-video)."""
 
+    key, order = "runway", 30  # registered under this key (see .adapter)
+    plan_models = ("gen4.5",)  # the shot planner's default candidates
+    cost_table_models = ("gen4_turbo",)  # rows of cost_lab.video_generation_table
     provider = "runway"
     label = "Runway"
     default_model = "gen4.5"

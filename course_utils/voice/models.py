@@ -1,0 +1,20 @@
+"""The one home of the speech-to-speech model names: one constant per model family.
+
+Clients, stand-ins and estimators import these rather than spelling the model id again, so a model
+rename is one edit here. (Notebook prose may keep the literal id: it is text for the reader.)
+"""
+from __future__ import annotations
+
+#: OpenAI Realtime (``client.realtime.connect``): the flagship and its cheaper sibling.
+REALTIME_MODEL = "gpt-realtime-2.1"
+REALTIME_MINI_MODEL = "gpt-realtime-2.1-mini"
+#: OpenAI Live (``client.live``), the session-priced speech API.
+OPENAI_LIVE_MODEL = "gpt-live-1.1"
+#: Gemini Live (``client.aio.live.connect``).
+GEMINI_LIVE_MODEL = "gemini-3.8-live"
+#: OpenAI Realtime translation (``client.realtime.translations.connect``) and its transcription model.
+TRANSLATION_MODEL = "gpt-realtime-translate"
+TRANSCRIPTION_MODEL = "gpt-realtime-whisper"
+
+__all__ = ["REALTIME_MODEL", "REALTIME_MINI_MODEL", "OPENAI_LIVE_MODEL", "GEMINI_LIVE_MODEL", "TRANSLATION_MODEL",
+           "TRANSCRIPTION_MODEL"]
