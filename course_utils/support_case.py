@@ -22,7 +22,8 @@ local server in replay mode) and ``openai.AsyncOpenAI`` (real HTTP to the local 
 This module is the call and its report (:class:`CallResult`); the screenshots and the support tool's
 knowledge base are in :mod:`course_utils.support_screens`, the vision call in
 :mod:`course_utils.support_vision`, prices in :mod:`course_utils.costs`. Their public names are
-re-exported here.
+re-exported here. A little over ~450 lines on purpose: :class:`CallResult`'s views (latencies,
+knowledge, transcript, cost, timeline, plot) all read the one call's trace, so they stay with it.
 """
 from __future__ import annotations
 

@@ -78,8 +78,7 @@ PRICES_ON = None if cfg.is_live else "2026-11-25"
 import json
 
 from course_utils.fixtures import DATA_DIR
-from course_utils.video import (contact_sheet, cut_clip, extract_audio, mmss, probe,
-                                 sample_frames, scene_changes)
+from course_utils.video import contact_sheet, cut_clip, extract_audio, mmss, probe, sample_frames, scene_changes
 
 VIDEO = DATA_DIR / "video" / "product_demo.mp4"
 truth = json.loads((DATA_DIR / "video" / "product_demo.ground_truth.json").read_text())

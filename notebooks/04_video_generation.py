@@ -57,6 +57,7 @@ print(install_course(COURSE_VERSION) if "google.colab" in sys.modules else "not 
 
 # %%
 import course_utils
+
 cfg = course_utils.setup()
 
 # %% [markdown]
@@ -315,6 +316,7 @@ if may_spend():
 
 # %%
 from IPython.display import Image, display
+
 from course_utils.fixtures import FIXTURES_DIR
 from course_utils.video.generate import RunwayAdapter
 
@@ -354,6 +356,7 @@ if may_spend():
 
 # %%
 import asyncio
+
 from course_utils.video.generate import FalAdapter, KlingAdapter, VeoAdapter
 
 jobs = [(VeoAdapter(), "veo-3.1-fast-generate-001", 4), (KlingAdapter(), "kling-v3", 5), (FalAdapter(), "pika-2.2", 5),
@@ -369,6 +372,7 @@ if may_spend():
 # %%
 # NBVAL_IGNORE_OUTPUT
 import matplotlib.pyplot as plt
+
 from course_utils.video.generate import plot_lifecycle
 
 if may_spend():
@@ -415,8 +419,8 @@ for adapter, model, _ in jobs + [(runway, "gen4.5", 5)]:
 # nothing was sent; live, the same refusal happens, for free):
 
 # %%
-from course_utils.ledger import Ledger
 from course_utils.errors import BudgetExceeded
+from course_utils.ledger import Ledger
 
 kling = jobs[1][0]
 strict = Ledger(0.50, enforce=True)

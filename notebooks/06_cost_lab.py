@@ -61,7 +61,7 @@ cfg = course_utils.setup()  # replay unless COURSE_MODE or setup(mode=...) says 
 # A price is a row with a source and an as-of date. Prices change on dates: Gemini 3.8 Flash's promotion ends on 2026-12-31, models shut down. So every estimate takes a date (`on=`).
 
 # %%
-from course_utils import costs, cost_lab
+from course_utils import cost_lab, costs
 
 row = costs.price_row("gpt-realtime-2.1", "audio_input", on=cost_lab.AS_OF)
 print(f"{row.model} {row.item}: ${row.usd} per {row.unit} ({row.status}; source {row.source}, as of {row.as_of})")

@@ -64,6 +64,7 @@ def check_delegate(fn) -> str | None:
 # -- q2: a Live session's price from its events --------------------------------------------------------
 USD_PER_MINUTE = 0.05
 USAGE_INTERVAL_MS = 5000
+SPEED = 50  # the recorded session runs 50 times faster than real time
 
 
 _RECORDED: list = []
@@ -87,14 +88,15 @@ async def _record_session(timeout: float = 20.0) -> list:
     line = load_conversation("support_call").user[0].pcm
     audio = line + silence(23450 - int(duration_ms(line)))
     events = []
-    async with LocalLiveServer("support_call", speed=50, usage_interval_ms=USAGE_INTERVAL_MS) as server:
+    async with LocalLiveServer("support_call", speed=SPEED, usage_interval_ms=USAGE_INTERVAL_MS) as server:
         client = AsyncOpenAI(api_key="local", websocket_base_url=server.websocket_base_url, max_retries=0)
         async with client.live.connect() as conn:
             await conn.session.start(session={"model": "gpt-live-1.1"})
 
-            async def microphone():
+            async def microphone():  # paced like a microphone at the server's speed, then hang up
                 for chunk in chunk_pcm(audio, ms=100):
                     await conn.session.input_audio.append(audio=b64encode_pcm(chunk))
+                    await asyncio.sleep(0.1 / SPEED)
                 await conn.session.close()
 
             mic = asyncio.ensure_future(microphone())

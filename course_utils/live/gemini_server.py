@@ -46,6 +46,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from .. import costs
 from ..errors import CourseError, ProtocolError
 from ..standins.ws import LocalWebSocketServer, json_http_response, run_until_interrupted
 from ..voice.conversation import Conversation, load_conversation
@@ -202,7 +203,7 @@ class GeminiLiveSession(TurnEngine):
         self.output_transcription = setup.output_audio_transcription is not None
         if setup.system_instruction is not None:
             text = " ".join(p.text or "" for p in (setup.system_instruction.parts or []))
-            self.instructions_tokens = max(1, round(len(text) / 4))
+            self.instructions_tokens = max(1, costs.text_tokens(text))
         settings = self.settings
         if ric is not None:
             cfg = self._model(types.RealtimeInputConfig, ric, "setup.realtime_input_config")

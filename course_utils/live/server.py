@@ -50,6 +50,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from .. import costs
 from ..errors import CourseError, ProtocolError
 from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
 from ..voice.conversation import Conversation, load_conversation
@@ -306,7 +307,7 @@ class LiveSession(TurnEngine):
     async def _append(self, data: dict, cid: str | None, ack: str) -> None:
         content, delegation_id = data["content"], data.get("delegation_id")
         if len(content) > MAX_CONTEXT_CHARS:
-            raise LiveError("invalid_value", f"'content' is limited to 500 tokens (got about {len(content) // 4}).",
+            raise LiveError("invalid_value", f"'content' is limited to 500 tokens (got about {costs.text_tokens(content)}).",
                             "content")
         if delegation_id is not None and delegation_id not in self.delegations:
             raise LiveError("invalid_value", f"Unknown delegation_id '{delegation_id}': use the id from "

@@ -9,7 +9,6 @@ import asyncio
 import base64
 import io
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +17,10 @@ from .protocol import CACHE_MIN_TOKENS
 
 
 def text_tokens(text: str) -> int:
-    """A stand-in for the tokenizer: about 4 characters per text token (English)."""
-    return int(math.ceil(len(text) / 4)) if text else 0
+    """A stand-in for the tokenizer: the token rule of :func:`course_utils.costs.text_tokens`."""
+    from .. import costs
+
+    return costs.text_tokens(text)
 
 
 def _audio_tokens(ms: float, role: str) -> int:

@@ -34,8 +34,8 @@ import numpy as np
 
 from ..display import no_math
 from ..errors import CourseError, JobFailed, OperationTimeout
-from .generate.adapter import plan_candidates
-from .generate.jobs import InvalidVideoRequest, VideoAdapter, VideoRequest, VideoResult, run_job
+from .generate.adapter import InvalidVideoRequest, VideoAdapter, VideoRequest, VideoResult, plan_candidates
+from .generate.jobs import run_job
 
 CARD_SECONDS = 1.5
 FPS = 12

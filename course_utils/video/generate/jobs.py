@@ -19,7 +19,7 @@ simulated second is a few milliseconds): :func:`run_job` scales its waits by the
 ``time_scale`` the same way, and reports times in simulated (provider) seconds.
 
 This module is the runner; the types, the adapter base class and the adapter registry are in
-:mod:`.adapter` (re-exported here).
+:mod:`.adapter` (the package re-exports them).
 """
 from __future__ import annotations
 
@@ -34,25 +34,18 @@ from ...config import get_config
 from ...errors import CourseError, JobFailed, OperationTimeout
 from ...ledger import Ledger
 
-# The types and the adapter base live in .adapter; re-exported so ``jobs.X`` keeps working.
-from .adapter import (  # noqa: F401
+# The types, the adapter base and the registry live in .adapter (the package re-exports them).
+from .adapter import (
     ADVICE,
-    DOWNLOAD_READ_TIMEOUT_S,
-    STATES,
     TERMINAL,
-    InvalidVideoRequest,
     JobEvent,
     JobRejected,
     JobStatus,
     ModelSpec,
     RateLimited,
-    State,
     VideoAdapter,
     VideoRequest,
     VideoResult,
-    adapter_classes,
-    retry_after_seconds,
-    time_in_states,
 )
 
 
