@@ -376,7 +376,9 @@ def microphone_after_run_all(page, shot: Path) -> list[str]:
     except Exception:
         return [f"the microphone still says {page.inner_text('.rvl-mic')!r} after hanging up"]
     widgets.screenshot(path=str(shot.with_name(shot.stem + "_disconnected.png")))
-    page.click(".rvl-mic .rvl-stop")
+    stop = page.locator(".rvl-mic .rvl-stop:not([disabled])")
+    if stop.count():  # once disconnected the widget may already have stopped recording (Stop is then disabled)
+        stop.first.click(timeout=5_000)
     return []
 
 

@@ -52,7 +52,7 @@ from websockets.http11 import Request, Response
 
 from .. import costs
 from ..errors import CourseError, ProtocolError
-from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
+from ..standins.ws import BadFrame, LocalWebSocketServer, openai_http_error, parse_json_frame, run_until_interrupted
 from ..voice.conversation import Conversation, load_conversation
 from ..voice.events import EventError
 from ..voice.formats import G711_RATE, AudioFormat
@@ -403,13 +403,13 @@ class LocalLiveServer(LocalWebSocketServer):
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path, _, query = request.path.partition("?")
         if path.rstrip("/") != PATH:
-            return _http_error(HTTPStatus.NOT_FOUND, f"No Live endpoint at {path}; connect to {PATH}.", "not_found")
+            return openai_http_error(HTTPStatus.NOT_FOUND, f"No Live endpoint at {path}; connect to {PATH}.", "not_found")
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or len(auth) <= len("Bearer "):
-            return _http_error(HTTPStatus.UNAUTHORIZED, "Missing bearer authentication in the Authorization header.",
+            return openai_http_error(HTTPStatus.UNAUTHORIZED, "Missing bearer authentication in the Authorization header.",
                                "invalid_api_key")
         if "model=" in query:
-            return _http_error(HTTPStatus.BAD_REQUEST, "Live sessions take the model in session.start, not as a "
+            return openai_http_error(HTTPStatus.BAD_REQUEST, "Live sessions take the model in session.start, not as a "
                                                        "URL query parameter.", "invalid_request_error")
         return None
 
@@ -432,10 +432,6 @@ class LocalLiveServer(LocalWebSocketServer):
     def __repr__(self) -> str:
         where = self.url if self.running else "not running"
         return f"LocalLiveServer(fixture={self.fixture!r}, speed={self.speed}, {where})"
-
-
-def _http_error(status: HTTPStatus, message: str, code: str) -> Response:
-    return json_http_response(status, {"error": {"message": message, "type": "invalid_request_error", "code": code}})
 
 
 def _announce(server: LocalLiveServer) -> None:

@@ -86,6 +86,11 @@ def json_http_response(status: HTTPStatus, body: dict) -> Response:
                     Headers({"Content-Type": "application/json", "Content-Length": str(len(data))}), data)
 
 
+def openai_http_error(status: HTTPStatus, message: str, code: str) -> Response:
+    """A refused handshake with OpenAI's error body (``invalid_request_error`` and a code)."""
+    return json_http_response(status, {"error": {"message": message, "type": "invalid_request_error", "code": code}})
+
+
 def run_until_interrupted(server: LocalWebSocketServer, announce: Callable[[LocalWebSocketServer], None]) -> None:
     """Serve ``server`` until Ctrl+C (the body of each server's ``python -m`` entry point);
     ``announce`` prints where it listens once it is up."""

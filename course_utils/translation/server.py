@@ -53,7 +53,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ..errors import CourseError
-from ..standins.ws import BadFrame, LocalWebSocketServer, json_http_response, parse_json_frame, run_until_interrupted
+from ..standins.ws import BadFrame, LocalWebSocketServer, openai_http_error, parse_json_frame, run_until_interrupted
 from ..voice.events import EventChecker, EventError
 from ..voice.formats import SAMPLE_RATE, bytes_per_ms, ms_to_bytes
 from ..voice.models import TRANSLATION_MODEL
@@ -458,17 +458,17 @@ class LocalTranslationServer(LocalWebSocketServer):
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path, _, query = request.path.partition("?")
         if path.rstrip("/") != PATH:
-            return _http_error(HTTPStatus.NOT_FOUND, f"No translation endpoint at {path}; connect to {PATH}.", "not_found")
+            return openai_http_error(HTTPStatus.NOT_FOUND, f"No translation endpoint at {path}; connect to {PATH}.", "not_found")
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or len(auth) <= len("Bearer "):
-            return _http_error(HTTPStatus.UNAUTHORIZED, "Missing bearer authentication in the Authorization header.",
+            return openai_http_error(HTTPStatus.UNAUTHORIZED, "Missing bearer authentication in the Authorization header.",
                                "invalid_api_key")
         model = (parse_qs(query).get("model") or [""])[0]
         if not model:
-            return _http_error(HTTPStatus.BAD_REQUEST, "Missing required query parameter: 'model' "
+            return openai_http_error(HTTPStatus.BAD_REQUEST, "Missing required query parameter: 'model' "
                                "(e.g. ?model=gpt-realtime-translate).", "missing_required_parameter")
         if model not in self.models:
-            return _http_error(HTTPStatus.BAD_REQUEST, f"'{model}' is not a translation model; translation sessions "
+            return openai_http_error(HTTPStatus.BAD_REQUEST, f"'{model}' is not a translation model; translation sessions "
                                f"take {', '.join(self.models)}.", "invalid_model")
         return None
 
@@ -483,7 +483,7 @@ class LocalTranslationServer(LocalWebSocketServer):
                 self.sessions.remove(session)
 
     def _serve_options(self) -> dict:
-        return {"compression": None}
+        return {"compression": None, "max_queue": None}  # keep reading: a close behind streamed audio is seen
 
     async def _close_sessions(self) -> None:
         for s in self.sessions:
@@ -492,10 +492,6 @@ class LocalTranslationServer(LocalWebSocketServer):
     def __repr__(self) -> str:
         where = self.url if self.running else "not running"
         return f"LocalTranslationServer(fixture={self.fixture!r}, lag_ms={self.lag_ms:g}, speed={self.speed:g}, {where})"
-
-
-def _http_error(status: HTTPStatus, message: str, code: str) -> Response:
-    return json_http_response(status, {"error": {"message": message, "type": "invalid_request_error", "code": code}})
 
 
 def _announce(server: LocalTranslationServer) -> None:
