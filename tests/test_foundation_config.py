@@ -131,3 +131,36 @@ def test_package_dependencies_match_requirements():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     reqs = {ln.split("#")[0].strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()} - {""}
     assert deps and set(deps) <= reqs, set(deps) - reqs
+
+
+def test_constraints_pin_every_requirement_inside_its_range():
+    """constraints.txt (what install.sh installs with) pins each requirement at a version its range allows."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for ln in (ROOT / "constraints.txt").read_text().splitlines():
+        ln = ln.split("#")[0].strip()
+        if ln:
+            name, _, version = ln.partition("==")
+            assert version, f"constraints.txt line {ln!r} is not an exact pin (name==version)"
+            pins[canonicalize_name(name)] = version
+    for ln in (ROOT / "requirements.txt").read_text().splitlines():
+        ln = ln.split("#")[0].strip()
+        if not ln:
+            continue
+        req = Requirement(ln)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} has no pin in constraints.txt"
+        assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {req.specifier}"
+
+
+def test_installed_versions_are_the_pinned_ones():
+    """The environment running the tests is the one constraints.txt describes (else nbval's outputs can differ)."""
+    from importlib.metadata import version
+
+    for name in ("openai", "google-genai", "websockets", "pydantic", "ipywidgets", "nbval"):
+        pinned = next(ln.split("==")[1] for ln in (ROOT / "constraints.txt").read_text().splitlines()
+                      if ln.lower().startswith(name + "=="))
+        assert version(name) == pinned, (
+            f"{name} {version(name)} is installed but constraints.txt pins {pinned}: run bash scripts/install.sh")
