@@ -223,9 +223,9 @@ async def sessions(url: str, n: int, expected: dict) -> list[dict]:
 
 def bench_concurrency(quick: bool) -> list[str]:
     speed, chunk_ms, n = 2.0, 100, 20
-    out = load_conversation("short_qa").turns[0].outputs[0]
-    deltas = len(list(chunk_pcm(out.audio, chunk_ms)))
-    expected = {"deltas": deltas, "transcript": out.transcript, "audio": out.audio,
+    out = load_conversation("short_qa").assistant[0]
+    deltas = len(list(chunk_pcm(out.pcm, chunk_ms)))
+    expected = {"deltas": deltas, "transcript": out.text, "audio": out.pcm,
                 "period": chunk_ms / 1000 / speed, "span": (deltas - 1) * chunk_ms / 1000 / speed}
     server = ServerProcess("short_qa", speed=speed, chunk_ms=chunk_ms)
     try:

@@ -9,3 +9,15 @@ from .errors import BudgetExceeded, CourseError, JobFailed, MissingKeyError, Ope
 __all__ = ["setup", "get_config", "Config", "CourseError", "BudgetExceeded", "MissingKeyError",
            "ReplayNetworkBlocked", "JobFailed", "OperationTimeout"]
 __version__ = "0.2.0"
+
+
+def credential_variables() -> set[str]:
+    """Every environment variable (or Colab secret name) that holds a credential, aliases included.
+
+    Video providers declare theirs in their adapter module, so the adapters are imported first; the
+    test set-up and the notebook runners remove all of these before a kernel starts."""
+    from .config import KEY_ALIASES, PROVIDER_KEYS
+    from .video.generate import adapter_classes
+
+    adapter_classes()
+    return {v for names in PROVIDER_KEYS.values() for v in names} | {a for al in KEY_ALIASES.values() for a in al}

@@ -29,6 +29,7 @@ from typing import Any
 from . import costs
 from .clients import openai_client
 from .config import get_config
+from .endpoints import current_mode, route
 from .errors import CourseError
 from .fixtures import fixture_dir, load_manifest
 from .voice import prerendered
@@ -168,7 +169,7 @@ def check_tts(tts: str, on: date | str | None = None) -> str:
     if tts == ESPEAK:
         if prerendered.espeak_installed():
             return f"{ESPEAK}: local speech synthesis, offline, no cost"
-        if get_config().is_replay:  # the replayed replies were rendered ahead of time
+        if current_mode() == "replay":  # the replayed replies were rendered ahead of time
             return (f"{ESPEAK}: not installed here, so replay uses its speech pre-rendered in the fixtures; "
                     f"to speak new words, {prerendered.INSTALL_HINT}")
         raise CourseError(f"espeak-ng is not installed: {prerendered.INSTALL_HINT}, or use tts='{GEMINI_TTS_MODEL}' in live mode.")
@@ -212,7 +213,7 @@ class Cascade:
                  max_reply_tokens: int = 150):
         self.tts = tts
         self.on = on
-        if tts == GEMINI_TTS_MODEL and not get_config().is_live:
+        if tts == GEMINI_TTS_MODEL and current_mode() == "replay":
             raise CourseError(f"{GEMINI_TTS_MODEL} has no recorded exchange to replay: use setup(mode='live') with "
                               f"GEMINI_API_KEY, or tts='{ESPEAK}' offline.")
         check_tts(tts, on)  # fail before any call if the TTS model is gone
@@ -222,9 +223,8 @@ class Cascade:
         self.fixtures = list(fixtures) if fixtures is not None else [FIXTURE]
         self.history: list[dict] = [{"role": "system", "content": instructions}]
         self._client = openai_client(fixtures=self.fixtures)
-        cfg = get_config()
-        self.mode = cfg.mode
-        self._latencies = self._replayed_latencies() if cfg.is_replay else {}
+        self.mode = current_mode()
+        self._latencies = self._replayed_latencies() if self.mode == "replay" else {}
 
     def _replayed_latencies(self) -> dict[str, dict]:
         """``stage -> {"latency_ms", "source"}`` from the fixtures' manifests (replay mode)."""
@@ -322,8 +322,11 @@ class Cascade:
         from google import genai
         from google.genai import types
 
+        from .standins.gemini import gemini_standin
+
         est = costs.estimate_tts_reply(GEMINI_TTS_MODEL, text, self.on)
-        client = genai.Client(api_key=cfg.key("google"))
+        r = route("google", standin=gemini_standin)  # live only: replay refuses this TTS in __init__
+        client = genai.Client(api_key=r.api_key, http_options=types.HttpOptions(base_url=r.base_url))
         with cfg.ledger.reserve("google", GEMINI_TTS_MODEL, "speak reply", est):
             start = time.perf_counter()
             response = client.models.generate_content(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import costs
+from .voice.models import GEMINI_VIDEO_MODEL, OPENAI_LIVE_MODEL, REALTIME_MINI_MODEL, REALTIME_MODEL
 
 AS_OF = "2026-11-25"  # the date every exercise is priced on
 
@@ -57,52 +58,52 @@ def video_generation_table(seconds: float = 30.0, resolution: str = "720p") -> l
 EXERCISES: dict[str, Exercise] = {e.name: e for e in [
     Exercise("support_line_daily",
              f"A support line takes {CALLS_PER_DAY} calls a day. Each call is {CALL_TURNS} turns of {USER_S:g} s caller speech "
-             f"and a {ASSISTANT_S:g} s spoken answer (4 minutes), on gpt-realtime-2.1-mini with prompt caching on and "
+             f"and a {ASSISTANT_S:g} s spoken answer (4 minutes), on {REALTIME_MINI_MODEL} with prompt caching on and "
              "500 tokens of instructions. What does a day of calls cost (USD)?",
-             lambda: CALLS_PER_DAY * _call("gpt-realtime-2.1-mini", True),
+             lambda: CALLS_PER_DAY * _call(REALTIME_MINI_MODEL, True),
              mistakes={"you priced each second of audio once, but every response re-reads the whole conversation so far":
-                       lambda: CALLS_PER_DAY * _read_once("gpt-realtime-2.1-mini"),
+                       lambda: CALLS_PER_DAY * _read_once(REALTIME_MINI_MODEL),
                        "you left caching off: the re-read prefix is billed at the cached rate":
-                       lambda: CALLS_PER_DAY * _call("gpt-realtime-2.1-mini", False),
-                       "you priced one call, not a day of calls": lambda: _call("gpt-realtime-2.1-mini", True),
-                       "that is the flagship gpt-realtime-2.1's price, not the mini's":
-                       lambda: CALLS_PER_DAY * _call("gpt-realtime-2.1", True)}),
+                       lambda: CALLS_PER_DAY * _call(REALTIME_MINI_MODEL, False),
+                       "you priced one call, not a day of calls": lambda: _call(REALTIME_MINI_MODEL, True),
+                       f"that is the flagship {REALTIME_MODEL}'s price, not the mini's":
+                       lambda: CALLS_PER_DAY * _call(REALTIME_MODEL, True)}),
     Exercise("support_line_no_cache",
              "Same line, same model, with caching switched off. How many USD more per day?",
-             lambda: CALLS_PER_DAY * (_call("gpt-realtime-2.1-mini", False) - _call("gpt-realtime-2.1-mini", True)),
+             lambda: CALLS_PER_DAY * (_call(REALTIME_MINI_MODEL, False) - _call(REALTIME_MINI_MODEL, True)),
              mistakes={"that is the whole uncached day, not the difference":
-                       lambda: CALLS_PER_DAY * _call("gpt-realtime-2.1-mini", False)}),
+                       lambda: CALLS_PER_DAY * _call(REALTIME_MINI_MODEL, False)}),
     Exercise("support_line_live",
-             "Same calls on gpt-live-1.1 over WebSocket (no standby). What does a day cost (USD)?",
-             lambda: costs.estimate_live_session("gpt-live-1.1", CALLS_PER_DAY * CALL_TURNS * (USER_S + ASSISTANT_S) / 60,
+             f"Same calls on {OPENAI_LIVE_MODEL} over WebSocket (no standby). What does a day cost (USD)?",
+             lambda: costs.estimate_live_session(OPENAI_LIVE_MODEL, CALLS_PER_DAY * CALL_TURNS * (USER_S + ASSISTANT_S) / 60,
                                                  on=AS_OF).total_usd,
              mistakes={"you priced one call, not a day of calls":
-                       lambda: costs.estimate_live_session("gpt-live-1.1", CALL_TURNS * (USER_S + ASSISTANT_S) / 60, on=AS_OF).total_usd}),
+                       lambda: costs.estimate_live_session(OPENAI_LIVE_MODEL, CALL_TURNS * (USER_S + ASSISTANT_S) / 60, on=AS_OF).total_usd}),
     Exercise("demo_video_default",
-             "The 5-minute (300 s) product demo with its audio, sent to gemini-3.8-flash at the default media resolution "
+             f"The 5-minute (300 s) product demo with its audio, sent to {GEMINI_VIDEO_MODEL} at the default media resolution "
              "and 1 frame per second, with a 200-token prompt and 800 output tokens. What does one call cost (USD)?",
-             lambda: costs.estimate_video_understanding("gemini-3.8-flash", 300, on=AS_OF).total_usd,
+             lambda: costs.estimate_video_understanding(GEMINI_VIDEO_MODEL, 300, on=AS_OF).total_usd,
              mistakes={"you used 258 tokens per frame, the rule of Gemini models before 3":
-                       lambda: ((300 * 258 + 300 * 32 + 200) * costs.price("gemini-3.8-flash", "input", AS_OF)
-                              + 800 * costs.price("gemini-3.8-flash", "output", AS_OF)) / 1e6,
+                       lambda: ((300 * 258 + 300 * 32 + 200) * costs.price(GEMINI_VIDEO_MODEL, "input", AS_OF)
+                              + 800 * costs.price(GEMINI_VIDEO_MODEL, "output", AS_OF)) / 1e6,
                        "you left out the audio track (32 tokens per second)":
-                       lambda: costs.estimate_video_understanding("gemini-3.8-flash", 300, audio=False, on=AS_OF).total_usd,
+                       lambda: costs.estimate_video_understanding(GEMINI_VIDEO_MODEL, 300, audio=False, on=AS_OF).total_usd,
                        "you used the price from 2027-01-01, after the promotion":
-                       lambda: costs.estimate_video_understanding("gemini-3.8-flash", 300, on="2027-01-02").total_usd}),
+                       lambda: costs.estimate_video_understanding(GEMINI_VIDEO_MODEL, 300, on="2027-01-02").total_usd}),
     Exercise("demo_video_high_vs_low",
              "How many times more does the same call cost at HIGH media resolution than at LOW? (a ratio)",
-             lambda: costs.estimate_video_understanding("gemini-3.8-flash", 300, media_resolution="high", on=AS_OF).total_usd
-             / costs.estimate_video_understanding("gemini-3.8-flash", 300, media_resolution="low", on=AS_OF).total_usd,
+             lambda: costs.estimate_video_understanding(GEMINI_VIDEO_MODEL, 300, media_resolution="high", on=AS_OF).total_usd
+             / costs.estimate_video_understanding(GEMINI_VIDEO_MODEL, 300, media_resolution="low", on=AS_OF).total_usd,
              unit="x",
              mistakes={"on Gemini 3 low and default are both 70 tokens per frame, but high is 280 - and the audio and "
                        "output do not scale with resolution, so the ratio is below 4": lambda: 4.0}),
     Exercise("demo_screenshots",
-             "Instead of the video, 20 evenly spaced screenshots sent as images at LOW media resolution to gemini-3.8-flash "
+             f"Instead of the video, 20 evenly spaced screenshots sent as images at LOW media resolution to {GEMINI_VIDEO_MODEL} "
              "(same prompt and output). What does that cost (USD)?",
-             lambda: costs.estimate_gemini_images("gemini-3.8-flash", 20, "low", on=AS_OF).total_usd,
+             lambda: costs.estimate_gemini_images(GEMINI_VIDEO_MODEL, 20, "low", on=AS_OF).total_usd,
              mistakes={"you priced the screenshots as video frames (70 tokens); images cost 280 tokens each at low":
-                       lambda: ((20 * 70 + 200) * costs.price("gemini-3.8-flash", "input", AS_OF)
-                                + 800 * costs.price("gemini-3.8-flash", "output", AS_OF)) / 1e6}),
+                       lambda: ((20 * 70 + 200) * costs.price(GEMINI_VIDEO_MODEL, "input", AS_OF)
+                                + 800 * costs.price(GEMINI_VIDEO_MODEL, "output", AS_OF)) / 1e6}),
     Exercise("script_to_video_cheapest",
              "A 30-second script-to-video job (six 5 s shots) at 720p. What does the cheapest current provider in the "
              "pricing table charge for it (USD)?",
@@ -151,10 +152,10 @@ def check(name: str, answer: float | None) -> Verdict:
     return Verdict(name, answer, expected, False, message)
 
 
-def conversation_growth(minutes: list[float], models: tuple[str, ...] = ("gpt-realtime-2.1", "gpt-realtime-2.1-mini")) -> dict[str, list[float]]:
+def conversation_growth(minutes: list[float], models: tuple[str, ...] = (REALTIME_MODEL, REALTIME_MINI_MODEL)) -> dict[str, list[float]]:
     """Cost of one call vs its length (4 turns a minute) for each model; gpt-live-1.1 flat per minute."""
     out: dict[str, list[float]] = {}
     for model in models:
         out[model] = [costs.estimate_realtime_conversation(model, turns=max(1, round(m * 4)), on=AS_OF).total_usd for m in minutes]
-    out["gpt-live-1.1"] = [costs.estimate_live_session("gpt-live-1.1", m, on=AS_OF).total_usd for m in minutes]
+    out[OPENAI_LIVE_MODEL] = [costs.estimate_live_session(OPENAI_LIVE_MODEL, m, on=AS_OF).total_usd for m in minutes]
     return out

@@ -7,11 +7,19 @@ concurrent calls cannot jointly overspend (the check and the reservation happen 
 
 In replay mode nothing is charged: entries are kept (so notebooks can show what a call *would*
 cost) but the budget is not enforced.
+
+A voice session (Realtime, Live, Gemini Live, translation) holds one :class:`SessionBudget`
+(``ledger.session(...)``): priced and reserved before anything opens (it may refuse), cancelled when
+the connect fails, settled once on close, and topped up while it runs past its estimate. The same rule
+in every mode and every client: the row is kept, marked ``(replay, not charged)`` in replay.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .errors import BudgetExceeded
@@ -96,6 +104,10 @@ class Ledger:
             self.entries.append(entry)
             return entry
 
+    def session(self, provider: str, model: str, what: str, estimate_usd: float) -> "SessionBudget":
+        """Reserve a voice session's estimate now (may raise :class:`BudgetExceeded`: nothing opened yet)."""
+        return SessionBudget(self, provider, model, what, estimate_usd)
+
     def _settle(self, entry: LedgerEntry, actual_usd: float, detail: dict) -> None:
         with self._lock:
             entry.actual_usd = actual_usd
@@ -137,3 +149,69 @@ class Ledger:
         head = no_math(f"<p><b>Ledger</b>: budget ${self.budget_usd:.2f}, spent ${self.spent_usd:.4f}, "
                        f"remaining ${self.remaining_usd:.4f}</p>")
         return head + (html_table(rows) if rows else "")
+
+
+class SessionBudget:
+    """One voice session's place in the ledger: reserve before connecting, cancel on a failed connect,
+    top up while it runs, settle once on close.
+
+        budget = get_config().ledger.session("openai", model, "Live session (up to 5 min)", estimate)
+        with budget.connecting():       # a failed connect (any exception) cancels the reservation
+            conn = await open_it()
+        ...
+        budget.settle(actual_usd, billable_seconds=42)   # on close; a second call does nothing
+    """
+
+    def __init__(self, ledger: Ledger, provider: str, model: str, what: str, estimate_usd: float):
+        self.ledger, self.provider, self.model = ledger, provider, model
+        self.entries: list[LedgerEntry] = [ledger.reserve(provider, model, what, estimate_usd)]
+
+    @property
+    def entry(self) -> LedgerEntry:
+        """The entry still open (the last top-up), or the last one."""
+        return self.entries[-1]
+
+    @property
+    def open(self) -> bool:
+        return self.entry.status == "reserved"
+
+    @property
+    def charged(self) -> bool:
+        return self.entry.charged
+
+    @property
+    def reserved_usd(self) -> float:
+        """What all the session's entries reserved."""
+        return sum(e.estimate_usd for e in self.entries)
+
+    @contextlib.contextmanager
+    def connecting(self) -> Iterator["SessionBudget"]:
+        """Wrap the connect: any exception (``TimeoutError`` is named "timeout") cancels the reservation."""
+        try:
+            yield self
+        except BaseException as exc:
+            self.cancel("timeout" if isinstance(exc, (TimeoutError, asyncio.TimeoutError)) else type(exc).__name__)
+            raise
+
+    def cancel(self, reason: str = "") -> None:
+        """The session did not open: release what is still reserved."""
+        if self.open:
+            self.entry.cancel(reason)
+
+    def top_up(self, spent_usd: float, more_usd: float, what: str) -> None:
+        """While charged and ``spent_usd`` has reached what was reserved, reserve ``more_usd`` beyond it
+        (may raise :class:`BudgetExceeded`; the session so far stays reserved)."""
+        if not self.open or not self.charged or spent_usd < self.reserved_usd:
+            return
+        extra = self.ledger.reserve(self.provider, self.model, what, more_usd + spent_usd - self.reserved_usd)
+        self.entry.settle(self.entry.estimate_usd, note="topped up")
+        self.entries.append(extra)
+
+    def settle(self, actual_usd: float, **detail) -> None:
+        """Record the session's actual cost (the entries already settled by top-ups are deducted). Once."""
+        if self.open:
+            before = sum(e.actual_usd or 0.0 for e in self.entries[:-1])
+            self.entry.settle(max(0.0, float(actual_usd) - before), **detail)
+
+    def __repr__(self) -> str:
+        return f"SessionBudget({self.provider}/{self.model}, {self.entry.status}, reserved ${self.reserved_usd:.4f})"

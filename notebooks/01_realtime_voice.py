@@ -199,7 +199,7 @@ from course_utils.voice import audio_widget
 
 qa = load_conversation("short_qa")
 print("provenance:", qa.manifest["provenance"][:110], "...")
-print("user says:", qa.user_turn(0)["text"])
+print("user says:", qa.user[0].text)
 audio_widget(qa.user_audio(0))
 
 # %% [markdown]
@@ -244,7 +244,7 @@ vad = EnergyVAD(threshold=0.5, prefix_padding_ms=300, silence_duration_ms=500)
 decisions = [ev for chunk in chunk_pcm(clip2, 40) for ev in vad.feed(chunk)]
 for ev in decisions:
     print(f"{ev.kind:<15} audio_ms={ev.audio_ms:>5}  (decided after {ev.detected_ms} ms of audio)")
-print("speech in the clip (from the fixture's manifest):", qa.user_turn(1)["speech_ms"], "ms")
+print("speech in the clip (from the fixture):", list(qa.user[1].speech_ms), "ms")
 
 # %%
 samples = np.frombuffer(clip2, "<i2") / 32768
@@ -259,7 +259,7 @@ ax2.set_ylim(-100, 0)
 ax2.set_ylabel("dBFS per 10 ms")
 ax2.set_xlabel("ms into the clip")
 start, stop = decisions[0].audio_ms, decisions[1].audio_ms
-onset, last = qa.user_turn(1)["speech_ms"]
+onset, last = qa.user[1].speech_ms
 for ax in (ax1, ax2):
     ax.axvspan(start, onset, color="tab:green", alpha=0.15)
     ax.axvspan(last, stop, color="tab:orange", alpha=0.15)
@@ -310,8 +310,8 @@ grader.check("q1", my_turn_detection)
 # Items can be text as well as audio. `ask` adds a user text item (`conversation.item.create` with `input_text`) and sends `response.create`; the reply is still spoken, with its transcript.
 
 # %%
-reply3 = await rt.ask(qa.user_turn(2)["text"])
-print("typed:", qa.user_turn(2)["text"])
+reply3 = await rt.ask(qa.user[2].text)
+print("typed:", qa.user[2].text)
 print(reply3)
 print("transcript:", reply3.transcript)
 
@@ -503,7 +503,7 @@ print("heard:", answer.transcript)
 # On the answer's waveform: everything the fixture holds, what reached the client before the cancel, and the truncation point the server now keeps.
 
 # %%
-full = bi.turns[0].outputs[0].audio
+full = bi.assistant[0].pcm
 wave = np.frombuffer(full, "<i2") / 32768
 t_ms = np.arange(len(wave)) / 24
 fig, ax = plt.subplots(figsize=(10, 2.8))
@@ -564,8 +564,8 @@ await rt3.update_session(tools=rt3.tool_schemas())
 final = await rt3.say(fc.user_audio(0))
 for r in rt3.results:
     print(r)
-    for call in r.function_calls:
-        print("   tool call:", call["name"], call["arguments"], "->", get_weather(**json.loads(call["arguments"])))
+    for call in r.tool_calls:
+        print("   tool call:", call)
 print("final answer:", final.transcript)
 await rt3.close()
 

@@ -72,7 +72,7 @@ grader = Grader("02")
 
 # %%
 from course_utils import cascade as cas
-from course_utils.fixtures import fixture_dir, load_manifest
+from course_utils.fixtures import load_manifest
 
 question = cas.fixture_question()
 manifest = load_manifest(*cas.FIXTURE)
@@ -216,7 +216,7 @@ print(cas.check_tts("espeak-ng"))
 # ## 4. The Realtime session: the same question, one connection
 # The Realtime client streams the clip into a WebSocket session as a microphone would (in real time). The server's voice activity detection notices the end of speech (after 500 ms of silence) and the reply starts streaming back as audio.
 #
-# In replay mode this is the local Realtime server replaying the `barge_in` fixture. It waits the fixture's `first_delta_ms` (300 ms) before the first audio: a **made-up** figure (replayed, synthetic; its manifest says so), chosen near the 320 ms average OpenAI published for GPT-4o's audio replies (fastest 232 ms, not the chapter's 250 ms; [Hello GPT-4o](https://openai.com/index/hello-gpt-4o/), 2024-05-13, read 2026-11-25). That is a figure for GPT-4o in ChatGPT, not a measurement of `gpt-realtime-2.1` over the API; no such figure is published that we found. A notebook cannot stream to your speakers while it is checked, so the audio "plays" on a virtual clock at real speed (`VirtualClockSink`).
+# In replay mode this is the local Realtime server replaying the `barge_in` fixture. It waits the fixture's think time (each reply's `think_ms`, 300 ms: the server's `first_delta_ms`) before the first audio: a **made-up** figure (replayed, synthetic; its manifest says so), chosen near the 320 ms average OpenAI published for GPT-4o's audio replies (fastest 232 ms, not the chapter's 250 ms; [Hello GPT-4o](https://openai.com/index/hello-gpt-4o/), 2024-05-13, read 2026-11-25). That is a figure for GPT-4o in ChatGPT, not a measurement of `gpt-realtime-2.1` over the API; no such figure is published that we found. A notebook cannot stream to your speakers while it is checked, so the audio "plays" on a virtual clock at real speed (`VirtualClockSink`).
 
 # %%
 from course_utils.realtime.client import RealtimeClient
@@ -280,9 +280,10 @@ print("the chapter's 'fastest 250 ms': the source says 232 ms")
 # %%
 import asyncio
 
+from course_utils.realtime import load_conversation
+
 await asyncio.sleep(2.0)  # the reply plays for about 2 s
-barge_in = load_manifest("realtime", "barge_in")
-await rt.stream_audio(fixture_dir("realtime", "barge_in") / barge_in["user_turns"][1]["audio"])
+await rt.stream_audio(load_conversation("barge_in").user[1].path)   # the interruption's audio file
 interrupted = await rt.wait_for_response(timeout=15)
 answer = await rt.wait_for_response(timeout=15)
 print("first response :", interrupted.status)

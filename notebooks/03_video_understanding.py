@@ -218,7 +218,7 @@ else:
 # `gemini_client()` returns a `genai.Client`: in replay mode pointed at a local stand-in of the Gemini API (through `HttpOptions(base_url=...)`; the SDK runs its own upload, polling and request code), in live mode at the real API with `GEMINI_API_KEY`.
 
 # %%
-from course_utils.standins.gemini import gemini_client
+from course_utils.clients import gemini_client
 
 client = gemini_client()
 
@@ -493,7 +493,7 @@ print(f"if run live: about ${sum(e.estimate_usd for e in cfg.ledger.entries):.2f
 # With a key, `course_utils.setup(mode="record")` runs the same cells against the real APIs; the Gemini client then feeds a recorder, and
 #
 # ```python
-# from course_utils.standins.gemini import gemini_recorder
+# from course_utils.clients import gemini_recorder
 # gemini_recorder().save(note="my run")
 # ```
 #

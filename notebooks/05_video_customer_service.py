@@ -105,6 +105,7 @@ for model in ("gpt-4.1-mini", "gpt-6-luna"):
 
 # %%
 from course_utils import support_case as sc
+from course_utils.display import HTMLTable
 
 screens = [sc.load_screen(name) for name in sc.list_screens()]
 for s in screens:
@@ -230,7 +231,7 @@ for turn in sc.CALL_SCRIPT:
 # %%
 import json
 
-from course_utils.clients import async_openai_client, openai_rest_standin
+from course_utils.clients import async_openai_client
 from course_utils.realtime import RealtimeClient, load_conversation
 from course_utils.voice.trace import Trace
 
@@ -243,7 +244,7 @@ def show(who, what):
 
 async def speech_in(rt, call, convo, clip, commits):
     """1. Speech in: the customer's recorded words, streamed; the server's VAD says when they end."""
-    text = convo.user_turn(clip).get("text", "")
+    text = convo.user[clip].text
     call.trace.local("customer.speaks", clip=clip)
     show("customer", f"speaks: {text}")
     before = len(commits)
@@ -282,12 +283,12 @@ async def answer_out(rt, call):
         call.responses.append(response)
         if response.transcript:
             show("agent", f"says: {response.transcript}")
-        for tool_call in response.function_calls:
-            output = TOOLS[tool_call["name"]](**json.loads(tool_call["arguments"]))
-            call.trace.local("tool.ran", name=tool_call["name"], call_id=tool_call["call_id"])
-            show("tool", f"{tool_call['name']}({tool_call['arguments']}) -> {output['meaning']}")
-            await rt.send_function_output(tool_call["call_id"], output)
-        if not response.function_calls:
+        for tool_call in response.tool_calls:
+            output = TOOLS[tool_call.name](**tool_call.arguments)
+            call.trace.local("tool.ran", name=tool_call.name, call_id=tool_call.call_id)
+            show("tool", f"{tool_call.name}({tool_call.raw_arguments}) -> {output['meaning']}")
+            await rt.send_function_output(tool_call.call_id, output)
+        if not response.tool_calls:
             break
         await rt.create_response()
         show("app", "response.create (after the tool's output)")
@@ -304,10 +305,7 @@ async def support_call(mode="describe", speed=4, sink=None):
     fixture = sc.CALL_FIXTURES[mode]
     convo = load_conversation(fixture)  # the customer's recorded voice (and, in replay, the agent's turns)
     call = sc.CallResult(mode, sc.REALTIME_MODEL, fixture, speed, Trace())
-    vision = async_openai_client(fixtures=[sc.VISION_FIXTURE])
-    paced = openai_rest_standin([sc.VISION_FIXTURE]) if cfg.is_replay else None
-    if paced:
-        paced.latency_scale = 1 / speed
+    vision = async_openai_client(fixtures=[sc.VISION_FIXTURE], speed=speed)  # replay: its latencies at the same pace
     rt = RealtimeClient(sc.REALTIME_MODEL, fixture=fixture, speed=speed, trace=call.trace, sink=sink, auto_tools=False,
                         estimate_turns=5, estimate_user_seconds=3, estimate_assistant_seconds=6)  # priced up front
     rt.tool(sc.lookup_error_code)  # its schema goes into the session; answer_out runs it
@@ -325,8 +323,6 @@ async def support_call(mode="describe", speed=4, sink=None):
             if turn.screen is not None:
                 await screen_in(rt, call, vision, turn.screen)
             await answer_out(rt, call)
-    if paced:
-        paced.latency_scale = 1.0
     call.items = list(items.values())
     call.ledger_entries = cfg.ledger.entries[first_entry:]
     return call
@@ -371,7 +367,7 @@ fig = call.plot()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-sc.Table(call.screen_latencies(), "share -> answer (ms, at real speed)")
+HTMLTable(call.screen_latencies(), caption="share -> answer (ms, at real speed)")
 
 # %% [markdown]
 # The call's cost, itemised: the Realtime session from the `usage` of every `response.done` (by modality, cached apart), plus the three vision calls.
@@ -414,15 +410,15 @@ call_img.cost()
 # What reached the agent, screen by screen:
 
 # %%
-sc.Table(call.knowledge() + call_img.knowledge(),
-         "what the agent's conversation holds" + (" (replayed, synthetic answers)" if cfg.is_replay else ""))
+HTMLTable(call.knowledge() + call_img.knowledge(),
+          caption="what the agent's conversation holds" + (" (replayed, synthetic answers)" if cfg.is_replay else ""))
 
 # %% [markdown]
 # Latency and cost side by side:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-sc.Table(sc.compare(call, call_img), "description vs image")
+HTMLTable(sc.compare(call, call_img), caption="description vs image")
 
 # %% [markdown]
 # What to take from it:

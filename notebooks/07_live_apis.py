@@ -102,14 +102,13 @@ def lookup_order(order_number: str) -> str:
 
 # %% [markdown]
 # ## 3. Way 1: Realtime, the client decides the turns
-# Notebook 01's `RealtimeClient`. The client chooses the VAD (`server_vad`, 500 ms of silence ends a turn) and registers the tool; the server answers each turn. In replay, `realtime_fixture` hands the Realtime stand-in the very same script (same audio, the tool turn as a function call), in memory.
+# Notebook 01's `RealtimeClient`. The client chooses the VAD (`server_vad`, 500 ms of silence ends a turn) and registers the tool; the server answers each turn. In replay, the Realtime stand-in replays the very same conversation `conv` (same audio, the tool turn as a function call): all three stand-ins read one conversation model.
 
 # %%
-from course_utils.live.compare import realtime_fixture
 from course_utils.realtime import LocalRealtimeServer, RealtimeClient
 from course_utils.voice import VirtualClockSink
 
-rt_server = await LocalRealtimeServer(fixture=realtime_fixture(conv), speed=SPEED).start() if cfg.is_replay else None
+rt_server = await LocalRealtimeServer(fixture=conv, speed=SPEED).start() if cfg.is_replay else None
 rt = RealtimeClient("gpt-realtime-2.1", url=rt_server.url if rt_server else None, speed=SPEED,
                     sink=VirtualClockSink(speed=SPEED))
 await rt.connect()
@@ -159,11 +158,11 @@ def order_from_speech(request: DelegationRequest) -> str:
 live_server = await LocalLiveServer("support_call", speed=SPEED).start() if cfg.is_replay else None
 live = LiveClient("gpt-live-1.1", instructions=conv.instructions, delegate=order_from_speech, speed=SPEED,
                   max_minutes=2, websocket_base_url=live_server.websocket_base_url if live_server else None)
-await live.start()
+await live.connect()
 for utterance in conv.user:
     await live.say(utterance.pcm)
     reply = await live.wait_for_reply()
-    print(f"user:      {utterance.text}\nassistant: {reply.text}")
+    print(f"user:      {utterance.text}\nassistant: {reply.transcript}")
 await live.close()
 
 # %% [markdown]
@@ -249,7 +248,7 @@ barge = load_conversation("support_interrupt")
 barge_server = await LocalLiveServer("support_interrupt", speed=SPEED).start() if cfg.is_replay else None
 cut_in = LiveClient("gpt-live-1.1", speed=SPEED, max_minutes=1,
                     websocket_base_url=barge_server.websocket_base_url if barge_server else None)
-await cut_in.start()
+await cut_in.connect()
 await cut_in.say(barge.user[0].pcm)
 while not cut_in.replies or cut_in.replies[0].audio_ms < 2500:  # let the long answer play for 2.5 s
     await cut_in.pause(100)
@@ -257,14 +256,14 @@ await cut_in.say(barge.user[1].pcm)
 second = await cut_in.wait_for_reply()
 await cut_in.close()
 first = cut_in.replies[0]
-print(f"first answer interrupted: {first.interrupted}; second answer: {second.text!r}")
+print(f"first answer interrupted: {first.interrupted}; second answer: {second.transcript!r}")
 
 # %% [markdown]
 # How much of the 12.7-second answer was spoken before the model went quiet (this depends on timing):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print(f"{first.audio_ms / 1000:.1f} s of {barge.assistant[0].duration_ms / 1000:.1f} s: {first.text!r}")
+print(f"{first.audio_ms / 1000:.1f} s of {barge.assistant[0].duration_ms / 1000:.1f} s: {first.transcript!r}")
 display(cut_in.trace.table_view())
 
 # %%
@@ -273,24 +272,21 @@ fig = plot_turns(cut_in.trace, title="GPT-Live: the caller cuts in, the model go
 
 # %% [markdown]
 # ## 6. Way 3: Gemini Live, through `google-genai`
-# `client.aio.live.connect(model="gemini-3.8-live", config=...)`: the first message is `setup` (model, voice, system instruction, tools, both transcriptions), audio goes in at 16 kHz with `send_realtime_input`, the server's activity detection decides the turns, and the reply comes back as 24 kHz audio parts. Gemini generates faster than real time and the client buffers; on `interrupted` the client must flush its buffer. In replay, `LocalGeminiLiveServer` speaks the protocol over TLS (the SDK always opens `wss://`), and `server.http_options()` points the SDK at it.
+# `client.aio.live.connect(model="gemini-3.8-live", config=...)`: the first message is `setup` (model, voice, system instruction, tools, both transcriptions), audio goes in at 16 kHz with `send_realtime_input`, the server's activity detection decides the turns, and the reply comes back as 24 kHz audio parts. Gemini generates faster than real time and the client buffers; on `interrupted` the client must flush its buffer. In replay, `LocalGeminiLiveServer` speaks the protocol over TLS (the SDK always opens `wss://`), and `server.http_options()` points the SDK at it. The tool is the same Python function as in section 3: the clients share one tools registry (`course_utils.voice.tools`), which writes Realtime's function tool and Gemini's function declaration from the function's signature and docstring, runs the call, and turns an exception into an error result for the model.
 
 # %%
 from course_utils.live import GeminiLiveClient, LocalGeminiLiveServer
 
-LOOKUP_ORDER = {"name": "lookup_order", "description": "Look up the shipping status of an order by its number.",
-                "parameters": {"type": "object", "properties": {"order_number": {"type": "string"}},
-                               "required": ["order_number"]}}
-
 gemini_server = await LocalGeminiLiveServer("support_call", speed=SPEED).start() if cfg.is_replay else None
 gemini = GeminiLiveClient("gemini-3.8-live", instructions=conv.instructions, speed=SPEED, max_minutes=2,
-                          functions={"lookup_order": lookup_order}, function_declarations=[LOOKUP_ORDER],
+                          tools=[lookup_order],  # the same function as Realtime's; its declaration below
                           http_options=gemini_server.http_options() if gemini_server else None)
-await gemini.start()
+print("function declaration:", gemini.tools.gemini_declarations())
+await gemini.connect()
 for utterance in conv.user:
     await gemini.say(utterance.pcm)
     turn = await gemini.wait_for_reply()
-    print(f"user:      {turn.user_text}\nassistant: {turn.text}")
+    print(f"user:      {turn.user_text}\nassistant: {turn.transcript}")
 await gemini.close()
 print("\nfunction calls:", [call for t in gemini.replies for call in t.tool_calls])
 

@@ -129,7 +129,7 @@ LAG_MS = 1500  # the stand-in's setting: how far behind each phrase's start its 
 server = await LocalTranslationServer(mono, lag_ms=LAG_MS, speed=SPEED).start() if cfg.is_replay else None
 tr = TranslationClient("es", transcribe=True, speed=SPEED, max_minutes=1,
                        websocket_base_url=server.websocket_base_url if server else None)
-await tr.start()
+await tr.connect()
 await tr.say(mono.source_pcm)  # returns when the last chunk has been sent; the translation streamed meanwhile
 words_while_speaking = len(tr.output_words)
 await tr.close()

@@ -37,6 +37,7 @@ R = "tests/test_reliability_real_traffic.py"
 EV = "course_utils/voice/events.py"
 LCLI = "course_utils/live/openai_client.py"
 GCLI = "course_utils/live/gemini_client.py"
+VTOOLS = "course_utils/voice/tools.py"
 COSTS = "course_utils/costs/usage.py"
 
 MUTATIONS = [
@@ -71,7 +72,7 @@ MUTATIONS = [
      "        if True:",
      [F + "::test_realtime_every_field_of_every_client_event_with_wrong_types"]),
     ("client: cleanup when session.created never comes", CLI,
-     "            self._cancel_entry(\"no session.created\")\n            await self._release()\n            raise",
+     "            self.budget.cancel(\"no session.created\")\n            await self._release()\n            raise",
      "            raise",
      [C + "::test_a_fault_is_a_clear_error_in_bounded_time_and_the_next_session_is_fresh[server never sends session.created]"]),
     ("client: send timeout becomes OperationTimeout", CLI,
@@ -187,8 +188,8 @@ MUTATIONS = [
     ("server: keeps reading the socket, so a close behind streamed audio is seen at once (max_queue=None)", SRV,
      "\"compression\": None, \"max_queue\": None}", "\"compression\": None}",
      [R + "::test_local_realtime_server_sees_the_close_behind_a_full_speed_microphone"]),
-    ("gemini client: a tool that raises is answered with an error response", GCLI,
-     "                except Exception as exc:  # the model is told", "                except ZeroDivisionError as exc:  # the model is told",
+    ("gemini client: a tool that raises is answered with an error response (voice.tools registry)", VTOOLS,
+     "        except Exception as exc:  # the model is told", "        except ZeroDivisionError as exc:  # the model is told",
      [R + "::test_gemini_tool_that_raises_is_answered_with_an_error_and_the_session_goes_on"]),
     ("gemini client: a tool call without an id is surfaced, not sent", GCLI,
      "            if not fc.id:", "            if False:",

@@ -137,9 +137,9 @@ def program_dir(tmp: Path) -> Path:
 
 def colab_env(tmp: Path, venv: Path, programs: Path, repo: Path) -> dict[str, str]:
     sys.path.insert(0, str(ROOT))
-    from course_utils.config import KEY_ALIASES, PROVIDER_KEYS
+    from course_utils import credential_variables
 
-    keys = {v for names in PROVIDER_KEYS.values() for v in names} | {a for al in KEY_ALIASES.values() for a in al}
+    keys = credential_variables()
     drop = {"PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND", "IPYTHONDIR", "PYTHONHOME", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR"}
     env = {k: v for k, v in os.environ.items() if k not in keys and k not in drop and not KEY_PATTERN.search(k)}
     gitconfig = tmp / "gitconfig"

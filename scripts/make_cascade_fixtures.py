@@ -79,11 +79,10 @@ def realtime_turn(fixture: str = REALTIME_FIXTURE) -> tuple[bytes, str, str, str
     folder = FIXTURES_DIR / "realtime" / fixture
     if not (folder / "manifest.json").exists():
         return None
-    manifest = json.loads((folder / "manifest.json").read_text())
-    conversation = json.loads((folder / "conversation.json").read_text())
-    user = manifest["user_turns"][0]
-    reply = conversation["turns"][0]["output"][0]["transcript"]
-    reply_audio = conversation["turns"][0]["output"][0]["audio"]
+    conversation = json.loads((folder / "conversation.json").read_text())   # the one conversation layout
+    user = conversation["user"][0]
+    reply = conversation["assistant"][0]["text"]
+    reply_audio = conversation["assistant"][0]["audio"]
     return to_pcm16_bytes(load_audio(folder / user["audio"])), user["text"], reply, user["audio"], reply_audio
 
 

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from course_utils.realtime.conversation import flac_bytes  # noqa: E402
 from course_utils.voice.audio import SAMPLE_RATE, load_audio  # noqa: E402
+from course_utils.voice.conversation import layout_from_turns, realtime_user_entries  # noqa: E402
+from course_utils.voice.models import REALTIME_MODEL  # noqa: E402
 
 OUT = ROOT / "data" / "fixtures" / "realtime"
 USER_VOICE = "en-gb"
@@ -34,8 +36,8 @@ ASSISTANT_VOICE = "en-us+f3"
 WORDS_PER_MINUTE = 165
 LEAD_MS, TRAIL_MS = 400, 900
 NOISE_DBFS = -66.0
-FIRST_DELTA_MS = 300  # a plausible, made-up server latency (response.create -> first audio delta)
-MODEL = "gpt-realtime-2.1"
+FIRST_DELTA_MS = 300  # a plausible, made-up server latency (response.create -> first audio delta): each reply's think_ms
+MODEL = REALTIME_MODEL
 
 WEATHER_TOOL = {
     "type": "function", "name": "get_weather",
@@ -141,21 +143,20 @@ def make(name: str, spec: dict) -> dict:
                 _, fname, args, call_id = out
                 outputs.append({"type": "function_call", "name": fname, "arguments": json.dumps(args), "call_id": call_id})
         turns.append({"output": outputs})
-    (folder / "conversation.json").write_text(json.dumps({"first_delta_ms": FIRST_DELTA_MS, "turns": turns}, indent=2) + "\n")
+    layout = layout_from_turns(turns, realtime_user_entries(user_turns), FIRST_DELTA_MS, spec.get("tools", []),
+                               spec.get("tool_results", {}))
+    (folder / "conversation.json").write_text(json.dumps(layout, indent=2) + "\n")
     manifest = {
         "provenance": (f"synthetic: espeak-ng {espeak_version()} speech (user voice {USER_VOICE}, assistant voice "
                        f"{ASSISTANT_VOICE}, {WORDS_PER_MINUTE} wpm, resampled to 24 kHz) and a hand-written turn script, "
-                       f"made by scripts/make_realtime_fixtures.py; not captured from a live API. first_delta_ms "
-                       f"({FIRST_DELTA_MS}) is a made-up latency, not a measurement."),
+                       f"made by scripts/make_realtime_fixtures.py; not captured from a live API. think_ms "
+                       f"({FIRST_DELTA_MS}, every reply) is a made-up latency, not a measurement."),
         "kind": "conversation",
         "model": MODEL,
         "description": spec["description"],
         "sample_rate": SAMPLE_RATE,
-        "user_turns": user_turns,
         "user_clip_layout": {"lead_silence_ms": LEAD_MS, "trail_silence_ms": TRAIL_MS, "noise_dbfs": NOISE_DBFS,
                              "speech_ms": "[first, last] loud sample of the espeak-ng speech, in ms from the clip start"},
-        "tools": spec.get("tools", []),
-        "tool_results": spec.get("tool_results", {}),
         "schema_version": 1,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -42,6 +42,7 @@ from course_utils.support_case import (  # noqa: E402
     lookup_error_code,
     screen_item_text,
 )
+from course_utils.voice.conversation import layout_from_turns, realtime_user_entries  # noqa: E402
 
 REALTIME_OUT = ROOT / "data" / "fixtures" / "realtime"
 VISION_OUT = ROOT / "data" / "fixtures" / "support_vision" / "screens"
@@ -119,8 +120,11 @@ def make_conversation(name: str, mode: str) -> dict:
                 _, fname, args, call_id = out
                 outputs.append({"type": "function_call", "name": fname, "arguments": json.dumps(args), "call_id": call_id})
         script.append({"output": outputs})
-    (folder / "conversation.json").write_text(json.dumps({"first_delta_ms": rt.FIRST_DELTA_MS, "turns": script},
-                                                         indent=2) + "\n")
+    tools = [{"type": "function", "name": "lookup_error_code",
+              "description": "Look up an error code in the support knowledge base.",
+              "parameters": {"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]}}]
+    layout = layout_from_turns(script, realtime_user_entries(user_turns), rt.FIRST_DELTA_MS, tools, {CALL_ID: KB})
+    (folder / "conversation.json").write_text(json.dumps(layout, indent=2) + "\n")
     how = ("each shared screen reaches the assistant as gpt-6-luna's description, injected as a user text item "
            "(conversation.item.create)" if mode == "describe" else
            "each shared screen goes into the conversation as an input_image content part (conversation.item.create)")
@@ -128,8 +132,8 @@ def make_conversation(name: str, mode: str) -> dict:
         "provenance": (f"synthetic: espeak-ng {rt.espeak_version()} speech (user voice {rt.USER_VOICE}, assistant voice "
                        f"{rt.ASSISTANT_VOICE}, {rt.WORDS_PER_MINUTE} wpm, resampled to 24 kHz) made with the generator "
                        f"functions of scripts/make_realtime_fixtures.py, and a hand-written turn script, by "
-                       f"scripts/make_support_fixtures.py; not captured from a live API. first_delta_ms "
-                       f"({rt.FIRST_DELTA_MS}) is a made-up latency, not a measurement. The assistant's words are "
+                       f"scripts/make_support_fixtures.py; not captured from a live API. think_ms "
+                       f"({rt.FIRST_DELTA_MS}, every reply) is a made-up latency, not a measurement. The assistant's words are "
                        f"written to agree with data/screens/ground_truth.json."),
         "kind": "conversation",
         "model": rt.MODEL,
@@ -137,7 +141,6 @@ def make_conversation(name: str, mode: str) -> dict:
                        f"code with a tool, asks for the date settings, and confirms the fix.",
         "screen_mode": mode,
         "sample_rate": rt.SAMPLE_RATE,
-        "user_turns": user_turns,
         "user_clip_layout": {"lead_silence_ms": rt.LEAD_MS, "trail_silence_ms": rt.TRAIL_MS, "noise_dbfs": rt.NOISE_DBFS,
                              "speech_ms": "[first, last] loud sample of the espeak-ng speech, in ms from the clip start"},
         "call_script": ["user_01 (voice) -> turn 1", "share sync_error.png -> turn 2 (calls lookup_error_code) -> turn 3",
@@ -145,10 +148,6 @@ def make_conversation(name: str, mode: str) -> dict:
                         "user_03 (voice) + share sync_ok.png -> turn 5"],
         "screens": "data/screens/ (scripts/make_support_screens.py)",
         "vision_fixture": "support_vision/screens" if mode == "describe" else None,
-        "tools": [{"type": "function", "name": "lookup_error_code",
-                   "description": "Look up an error code in the support knowledge base.",
-                   "parameters": {"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]}}],
-        "tool_results": {CALL_ID: KB},
         "schema_version": 1,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -29,11 +29,11 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 sys.path.insert(0, str(ROOT))
-from course_utils.config import KEY_ALIASES, PROVIDER_KEYS  # noqa: E402
+from course_utils import credential_variables  # noqa: E402
 
 #: Prices in committed outputs are those of the day the pricing data was checked.
 PRICE_DATE = "2026-11-25"
-KEY_VARS = {v for names in PROVIDER_KEYS.values() for v in names} | {a for al in KEY_ALIASES.values() for a in al}
+KEY_VARS = credential_variables()
 #: What every committed notebook carries as metadata (Colab reads ``colab``; Jupyter reads the kernelspec).
 NOTEBOOK_METADATA = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},

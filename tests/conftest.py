@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.config import KEY_ALIASES, PROVIDER_KEYS
+from course_utils import credential_variables
 
 ROOT = Path(__file__).resolve().parent.parent
-for _name in {v for names in PROVIDER_KEYS.values() for v in names} | {a for al in KEY_ALIASES.values() for a in al}:
+KEY_VARS = credential_variables()  # video adapters add their providers' variables when imported
+for _name in KEY_VARS:
     os.environ.pop(_name, None)
 os.environ["COURSE_MODE"] = "replay"
 os.environ["COURSE_PRICE_DATE"] = "2026-11-25"  # committed outputs and tests price on the date the data was checked
@@ -31,7 +32,7 @@ course_utils.setup(quiet=True)
 def _back_to_replay():
     """A test may switch to live/record with fake keys; the next test starts in replay again."""
     yield
-    for _name in {v for names in PROVIDER_KEYS.values() for v in names}:
+    for _name in KEY_VARS:
         if os.environ.get(_name, "").startswith("test-"):
             os.environ.pop(_name, None)
     course_utils.setup(mode="replay", quiet=True)
@@ -40,7 +41,9 @@ def _back_to_replay():
 @pytest.fixture
 def fake_keys(monkeypatch):
     """Fake credentials (prefixed ``test-``) for every provider, for live-mode code paths pointed at local servers."""
-    for names in PROVIDER_KEYS.values():
-        for name in names:
-            monkeypatch.setenv(name, f"test-{name.lower()}-0123456789abcdef")
-    return {name: os.environ[name] for names in PROVIDER_KEYS.values() for name in names}
+    from course_utils.config import PROVIDER_KEYS
+
+    names = {name for names in PROVIDER_KEYS.values() for name in names}
+    for name in names:
+        monkeypatch.setenv(name, f"test-{name.lower()}-0123456789abcdef")
+    return {name: os.environ[name] for name in names}

@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from course_utils.fixtures import fixture_dir, load_manifest
 from course_utils.voice.audio import SAMPLE_RATE, load_audio, resample
+from course_utils.voice.conversation import load_conversation
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -104,15 +104,14 @@ def fake_microphone_wav(path: Path, pause_s: float = 2.0, tail_s: float = 8.0) -
     """The fixture's first question, a pause into the reply, the interruption, then silence (48 kHz WAV).
 
     Returns the timing and the same audio at 24 kHz (what the widget should deliver)."""
-    folder = fixture_dir("realtime", FIXTURE)
-    turns = load_manifest("realtime", FIXTURE)["user_turns"]
-    first, second = (load_audio(folder / t["audio"]) for t in turns[:2])
+    user = load_conversation(FIXTURE, "realtime").user
+    first, second = (load_audio(u.path) for u in user[:2])
     rng = np.random.default_rng(0)
     quiet = lambda s: (rng.normal(0, 15, int(s * SAMPLE_RATE))).astype(np.int16)  # noqa: E731  (about -66 dBFS)
     pcm = np.concatenate([quiet(0.5), first, quiet(pause_s), second, quiet(tail_s)])
     sf.write(path, resample(pcm, SAMPLE_RATE, 48000), 48000, subtype="PCM_16")
     return {"second_starts_s": 0.5 + (len(first) / SAMPLE_RATE) + pause_s, "seconds": len(pcm) / SAMPLE_RATE,
-            "pcm": pcm, "first_speech_ms": turns[0]["speech_ms"]}
+            "pcm": pcm, "first_speech_ms": list(user[0].speech_ms)}
 
 
 def envelope_db(samples: np.ndarray, frame: int = 240) -> np.ndarray:

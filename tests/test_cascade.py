@@ -13,6 +13,7 @@ from course_utils.clients import openai_rest_standin
 from course_utils.errors import BudgetExceeded, CourseError
 from course_utils.fixtures import fixture_dir, load_manifest
 from course_utils.voice.audio import SAMPLE_RATE, load_audio
+from course_utils.voice.conversation import load_conversation
 
 AREA, NAME = cas.FIXTURE
 
@@ -65,8 +66,8 @@ def test_question_clip_is_the_realtime_fixtures_first_user_turn(manifest):
     assert abs(len(samples) / SAMPLE_RATE - manifest["question_seconds"]) < 0.05
     spec = manifest["question_audio"]
     assert spec["fixture"] == ["realtime", "barge_in"]   # the same utterance goes through both paths of notebook 02
-    user = load_manifest(*spec["fixture"])["user_turns"][0]
-    assert user["audio"] == spec["file"] and user["text"] == manifest["question_text"]
+    user = load_conversation(spec["fixture"][1], spec["fixture"][0]).user[0]
+    assert user.path.name == spec["file"] and user.text == manifest["question_text"]
 
 
 # -- a turn through the stages --------------------------------------------------------------------

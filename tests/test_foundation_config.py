@@ -164,3 +164,15 @@ def test_installed_versions_are_the_pinned_ones():
                       if ln.lower().startswith(name + "=="))
         assert version(name) == pinned, (
             f"{name} {version(name)} is installed but constraints.txt pins {pinned}: run bash scripts/install.sh")
+
+
+def test_credential_variables_include_every_adapters_keys():
+    """The test set-up and the notebook runners remove these: a provider's own variables must be among them."""
+    from course_utils import credential_variables
+    from course_utils.config import PROVIDER_KEYS
+    from course_utils.video.generate import adapter_classes
+
+    names = credential_variables()
+    for cls in adapter_classes().values():
+        assert set(PROVIDER_KEYS[cls.provider]) <= names, cls.provider
+    assert {"OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "FAL_KEY", "KLING_SECRET_KEY"} <= names

@@ -171,7 +171,7 @@ def _calls(nb05, mode):
 
 
 def _tool_calls(call):
-    return [(c["name"], c["arguments"]) for r in call.responses for c in r.function_calls]
+    return [(c.name, c.raw_arguments) for r in call.responses for c in r.tool_calls]
 
 
 @pytest.mark.parametrize("mode", ["describe", "image"])

@@ -186,12 +186,12 @@ def test_07_call_by_hand_behaves_like_live_client():
         async with LocalLiveServer("support_call", speed=speed) as server:
             live = LiveClient("gpt-live-1.1", instructions=conv.instructions, delegate=lesson["order_from_speech"],
                               speed=speed, max_minutes=2, websocket_base_url=server.websocket_base_url)
-            await live.start()
+            await live.connect()
             try:
                 replies = []
                 for utterance in conv.user:
                     await live.say(utterance.pcm)
-                    replies.append((await live.wait_for_reply()).text)
+                    replies.append((await live.wait_for_reply()).transcript)
             finally:
                 await live.close()
             return [(r.user_text, result) for r, result in live.delegations], live
@@ -200,6 +200,6 @@ def test_07_call_by_hand_behaves_like_live_client():
     package_delegations, live = asyncio.run(package())
     assert hand_delegations == package_delegations == [
         ("It is order four eight one five.", "Order 4815 shipped on Monday and arrives on Friday.")]
-    said = " ".join(r.text for r in live.replies)
+    said = " ".join(r.transcript for r in live.replies)
     assert " ".join(hand_replies).split() == said.split()  # the same replies, the delegated answer included
     assert len(hand_replies) == 3 and "Friday" in hand_replies[1]

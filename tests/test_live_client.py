@@ -52,7 +52,7 @@ def test_support_call_with_a_delegated_tool():
     for u, a in zip(CONV.user, CONV.assistant):
         expected += [("user", u.text), ("assistant", a.text if a.tool is None else f"{a.text} {a.tool.then.text}")]
     assert live.transcript() == expected           # grouped by the SDK's TranscriptGrouper
-    assert [r.text for r in live.replies] == [t for s, t in expected if s == "assistant"]
+    assert [r.transcript for r in live.replies] == [t for s, t in expected if s == "assistant"]
     (request, result), = live.delegations
     assert request.user_text == CONV.user[1].text and result.startswith("Order 4815 shipped")
     assert request.id in session.delegations
@@ -89,8 +89,8 @@ def test_barge_in_is_seen_in_the_trace():
     live, second = run(main())
     first = live.replies[0]
     assert first.interrupted and first.audio_ms < conv.assistant[0].duration_ms - 3000
-    assert first.text and conv.assistant[0].text.startswith(first.text)     # the transcript stops with the audio
-    assert second.text == conv.assistant[1].text
+    assert first.transcript and conv.assistant[0].text.startswith(first.transcript)     # the transcript stops with the audio
+    assert second.transcript == conv.assistant[1].text
     turns = live.trace.turns()
     assert [t.status for t in turns] == ["interrupted", "completed"]
     assert turns[0].barge_in_ms is not None                                  # measured, not asserted
@@ -122,7 +122,7 @@ def test_record_mode_saves_a_fixture_that_replays(tmp_path, fake_keys):
             async with LiveClient(websocket_base_url=server.websocket_base_url, speed=SPEED, chunk_ms=100) as again:
                 await again.say(CONV.user[0].pcm)
                 return await again.wait_for_reply()
-    assert run(replay()).text == CONV.assistant[0].text
+    assert run(replay()).transcript == CONV.assistant[0].text
 
 
 def test_refused_start_is_a_clear_error():
@@ -162,16 +162,17 @@ def test_budget_guard_closes_a_session_that_runs_long():
 
 
 def test_the_same_script_for_the_realtime_stand_in():
-    """compare.realtime_fixture: the Realtime server replays the Live conversation (same audio, tool as a call)."""
-    from course_utils.live.compare import DIFFERENCES, differences_markdown, realtime_fixture
+    """turn_script: the Realtime server replays the Live conversation (same audio, tool as a call)."""
+    from course_utils.live.compare import DIFFERENCES, differences_markdown
+    from course_utils.voice.conversation import turn_script
 
-    fx = realtime_fixture("support_call")
+    fx = turn_script(CONV)
     kinds = [[o.type for o in t.outputs] for t in fx.turns]
     assert kinds == [["message"], ["message", "function_call"], ["message"], ["message"]]
     assert fx.turns[1].outputs[1].name == "lookup_order" and json.loads(fx.turns[1].outputs[1].arguments) == {"order_number": "4815"}
     assert fx.turns[2].outputs[0].audio == CONV.assistant[1].tool.then.pcm
     assert [t.outputs[0].transcript for t in fx.turns] == [CONV.assistant[0].text, CONV.assistant[1].text,
                                                            CONV.assistant[1].tool.then.text, CONV.assistant[2].text]
-    assert fx.user_audio(0) == CONV.user[0].pcm and "provenance" in fx.manifest
+    assert fx.first_delta_ms == sum(a.think_ms for a in CONV.assistant) / len(CONV.assistant)
     assert all(len(row) == 5 and all(row) for row in DIFFERENCES)        # every row has its source
     assert differences_markdown().count("\n") == len(DIFFERENCES) + 2

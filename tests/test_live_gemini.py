@@ -144,7 +144,7 @@ def test_interrupted_then_turn_complete_and_client_flushes_playback():
     g, second = run(main())
     first = g.replies[0]
     assert first.interrupted and first.complete
-    assert second.text == conv.assistant[1].text and not second.interrupted
+    assert second.transcript == conv.assistant[1].text and not second.interrupted
     # Gemini generated faster than real time: more audio arrived than was heard; the flush cut it
     played = g.sink.played_ms(first.id)
     assert played < first.audio_ms and played < conv.assistant[0].duration_ms - 3000
@@ -230,8 +230,7 @@ def test_client_session_prices_turns_and_runs_the_function():
     async def main():
         async with LocalGeminiLiveServer("support_call", speed=SPEED) as server:
             async with GeminiLiveClient(http_options=server.http_options(), speed=SPEED, chunk_ms=CHUNK_MS,
-                                        instructions=CONV.instructions, functions={"lookup_order": lookup_order},
-                                        function_declarations=CONV.manifest["function_declarations"]) as g:
+                                        instructions=CONV.instructions, tools=[lookup_order]) as g:
                 for utterance in CONV.user:
                     await g.say(utterance.pcm)
                     await g.wait_for_reply()
@@ -241,7 +240,9 @@ def test_client_session_prices_turns_and_runs_the_function():
     assert g.transcript() == [(s, t) for pair in zip([("user", u.text) for u in CONV.user],
                                                       [("assistant", a.text if a.tool is None else f"{a.text} {a.tool.then.text}")
                                                        for a in CONV.assistant]) for s, t in pair]
-    assert g.replies[1].tool_calls == [("lookup_order", {"order_number": "4815"}, lookup_order("4815"))]
+    (call,) = g.replies[1].tool_calls
+    assert (call.name, call.arguments, call.result, call.error) == ("lookup_order", {"order_number": "4815"},
+                                                                    lookup_order("4815"), None)
     from course_utils.costs import cost_from_gemini_usage
     assert len(g.usage) == 3
     assert g.cost.total_usd == pytest.approx(sum(cost_from_gemini_usage(u, "gemini-3.8-live").total_usd for u in g.usage))
@@ -267,8 +268,7 @@ def test_record_mode_saves_a_gemini_fixture_that_replays(tmp_path, fake_keys):
     async def record():
         async with LocalGeminiLiveServer("support_call", speed=SPEED) as server:
             async with GeminiLiveClient(http_options=server.http_options(), speed=SPEED, chunk_ms=CHUNK_MS,
-                                        instructions=CONV.instructions, functions={"lookup_order": lookup_order},
-                                        function_declarations=CONV.manifest["function_declarations"],
+                                        instructions=CONV.instructions, tools=[lookup_order],
                                         record_as="recorded_gemini", record_root=tmp_path) as g:
                 for utterance in CONV.user:
                     await g.say(utterance.pcm)
@@ -293,4 +293,4 @@ def test_record_mode_saves_a_gemini_fixture_that_replays(tmp_path, fake_keys):
             async with GeminiLiveClient(http_options=server.http_options(), speed=SPEED, chunk_ms=CHUNK_MS) as again:
                 await again.say(CONV.user[0].pcm)
                 return await again.wait_for_reply()
-    assert run(replay()).text == CONV.assistant[0].text
+    assert run(replay()).transcript == CONV.assistant[0].text

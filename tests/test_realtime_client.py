@@ -52,12 +52,12 @@ def test_spoken_and_typed_turns_replay_the_fixture():
             async with _client(server) as rt:
                 await rt.update_session(instructions="Answer briefly.", voice="marin")
                 first = await rt.say(conv.user_audio(0))
-                assert first.status == "completed" and first.transcript == conv.turns[0].outputs[0].transcript
-                assert first.audio == conv.turns[0].outputs[0].audio
+                assert first.status == "completed" and first.transcript == conv.assistant[0].text
+                assert first.audio == conv.assistant[0].pcm
                 second = await rt.say(conv.user_audio(1))
-                assert second.transcript == conv.turns[1].outputs[0].transcript
-                typed = await rt.ask(conv.user_turn(2)["text"], output_modalities=["text"])
-                assert typed.text == conv.turns[2].outputs[0].transcript and typed.audio == b""
+                assert second.transcript == conv.assistant[1].text
+                typed = await rt.ask(conv.user[2].text, output_modalities=["text"])
+                assert typed.text == conv.assistant[2].text and typed.audio == b""
                 turns = rt.trace.turns()
                 assert [t.anchor for t in turns] == ["input_audio_buffer.speech_stopped"] * 2 + ["conversation.item.create"]
                 assert all(t.first_transcript_ms is not None and t.done_ms > 0 for t in turns)
@@ -162,7 +162,7 @@ def test_tools_run_and_the_response_continues():
                 def get_weather(city: str) -> dict:
                     """Current weather for a city."""
                     calls.append(city)
-                    return conv.manifest["tool_results"]["call_weather_paris"]
+                    return conv.tools[0].expected_result
 
                 assert rt.tool_schemas()[0]["parameters"]["required"] == ["city"]
                 await rt.update_session(tools=rt.tool_schemas())
@@ -170,9 +170,9 @@ def test_tools_run_and_the_response_continues():
                 assert calls == ["Paris"]
                 assert final.transcript.startswith("It is eighteen degrees")
                 first = rt.results[0]
-                assert first.transcript == "Let me check." and first.function_calls[0]["name"] == "get_weather"
+                assert first.transcript == "Let me check." and first.tool_calls[0].name == "get_weather"
                 outputs = [i.data for i in server.sessions[0].items if i.data["type"] == "function_call_output"]
-                assert json.loads(outputs[0]["output"]) == conv.manifest["tool_results"]["call_weather_paris"]
+                assert json.loads(outputs[0]["output"]) == conv.tools[0].expected_result
             _check_all(server)
     _run(go())
 
@@ -250,7 +250,7 @@ def test_g711_output_is_decoded_for_playback():
             async with _client(server) as rt:
                 await rt.update_session(output_format={"type": "audio/pcma"})
                 reply = await rt.ask("Hello?")
-                assert abs(reply.audio_ms - conv.turns[0].outputs[0].audio_ms) < 1
+                assert abs(reply.audio_ms - conv.assistant[0].duration_ms) < 1
     _run(go())
 
 
@@ -262,7 +262,7 @@ def test_replay_mode_starts_and_stops_its_own_server():
             server = rt.server
             with pytest.warns(UserWarning, match="not registered"):
                 reply = await rt.ask("Weather?", output_modalities=["text"])
-            assert reply.function_calls
+            assert reply.tool_calls
         assert rt.server is None and server._server is None
     _run(go())
 
@@ -288,13 +288,13 @@ def test_record_mode_saves_a_scrubbed_fixture_that_replays(tmp_path, fake_keys):
     assert any(e["event"]["type"] == "response.output_audio.delta" for e in events)
     course_utils.setup(mode="replay", quiet=True)
     replayed = load_conversation(folder)
-    assert replayed.turns[0].outputs[0].transcript == conv.turns[0].outputs[0].transcript
-    assert replayed.turns[0].outputs[0].audio == conv.turns[0].outputs[0].audio
+    assert replayed.assistant[0].text == conv.assistant[0].text
+    assert replayed.assistant[0].pcm == conv.assistant[0].pcm
 
     async def replay():
         async with LocalRealtimeServer(fixture=replayed, speed=SPEED) as server:
             async with _client(server) as rt:
-                assert (await rt.ask("again?")).transcript == conv.turns[0].outputs[0].transcript
+                assert (await rt.ask("again?")).transcript == conv.assistant[0].text
     _run(replay())
 
 

@@ -106,7 +106,7 @@ def test_session_update_merges_and_reports_the_effective_session():
 
 def test_server_vad_turn_on_the_fixture_speech():
     conv = load_conversation("short_qa")
-    span = conv.user_turn(0)["speech_ms"]
+    span = conv.user[0].speech_ms
 
     async def go():
         async with LocalRealtimeServer(fixture="short_qa", speed=SPEED) as server:
@@ -123,9 +123,9 @@ def test_server_vad_turn_on_the_fixture_speech():
             response = [e for e in events if e["type"].startswith("response.") or e["type"].startswith("conversation.item")]
             assert _types(response)[-len(RESPONSE_SEQUENCE):] == RESPONSE_SEQUENCE
             audio = b"".join(base64.b64decode(e["delta"]) for e in events if e["type"] == "response.output_audio.delta")
-            assert audio == conv.turns[0].outputs[0].audio  # the fixture's audio, byte for byte
+            assert audio == conv.assistant[0].pcm  # the fixture's audio, byte for byte
             transcript = "".join(e["delta"] for e in events if e["type"] == "response.output_audio_transcript.delta")
-            assert transcript.strip() == conv.turns[0].outputs[0].transcript
+            assert transcript.strip() == conv.assistant[0].text
             done = events[-1]["response"]
             assert done["status"] == "completed"
             usage = done["usage"]
@@ -365,7 +365,7 @@ def test_g711_input_semantic_vad_audio_items_and_transcription_notice():
     from course_utils.voice import resample, ulaw_encode
 
     conv = load_conversation("short_qa")
-    span = conv.user_turn(0)["speech_ms"]
+    span = conv.user[0].speech_ms
     narrow = resample(np.frombuffer(conv.user_audio(0), "<i2").astype(np.int16), 24000, 8000)
 
     async def go():

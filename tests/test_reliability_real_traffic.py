@@ -289,8 +289,7 @@ def _gemini_call(functions, patch=None, monkeypatch=None):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 async with GeminiLiveClient(http_options=server.http_options(), speed=10.0, chunk_ms=100,
-                                            instructions=conv.instructions, functions=functions,
-                                            function_declarations=conv.manifest["function_declarations"]) as g:
+                                            instructions=conv.instructions, tools=functions) as g:
                     for utterance in conv.user:
                         await g.say(utterance.pcm)
                         await g.wait_for_reply()
@@ -302,11 +301,11 @@ def test_gemini_tool_that_raises_is_answered_with_an_error_and_the_session_goes_
     def lookup_order(order_number: str) -> str:
         raise LookupError("the order database is down")
 
-    (g, _session), _conv = _gemini_call({"lookup_order": lookup_order})
+    (g, _session), _conv = _gemini_call([lookup_order])
     assert len(g.replies) == 3 and all(r.complete for r in g.replies)     # later turns still arrived
-    assert g.tool_errors and "the order database is down" in g.tool_errors[0]
-    name, _args, result = g.replies[1].tool_calls[0]
-    assert name == "lookup_order" and "LookupError" in result["error"]
+    assert g.tools.errors and "the order database is down" in g.tools.errors[0]
+    call = g.replies[1].tool_calls[0]
+    assert call.name == "lookup_order" and "LookupError" in call.output["error"] and call.error
 
 
 def test_gemini_tool_call_without_an_id_is_surfaced_and_the_loop_keeps_reading(monkeypatch):
@@ -319,9 +318,9 @@ def test_gemini_tool_call_without_an_id_is_surfaced_and_the_loop_keeps_reading(m
     def lookup_order(order_number: str) -> str:
         return "Order 4815 shipped on Monday."
 
-    (g, _session), _conv = _gemini_call({"lookup_order": lookup_order}, no_id, monkeypatch)
+    (g, _session), _conv = _gemini_call([lookup_order], no_id, monkeypatch)
     assert len(g.replies) == 3 and all(r.complete for r in g.replies)
-    assert any("without an id" in e for e in g.tool_errors)
+    assert any("without an id" in e for e in g.tools.errors)
     assert any("skipped" in p for p in g.receive_problems)
 
 
@@ -358,7 +357,7 @@ def test_live_client_survives_garbage_unknown_types_and_bad_audio(monkeypatch):
             return live
 
     live = _run(go(), 90)
-    assert len(live.replies) >= len(conv.user) and live.replies[0].text
+    assert len(live.replies) >= len(conv.user) and live.replies[0].transcript
     assert live.dropped_audio_deltas == 1
     assert any("not a JSON event" in p for p in live.receive_problems)
     assert any("session.future_event" in p for p in live.receive_problems)   # the unknown type, once

@@ -115,16 +115,17 @@ def test_gemini_http_recorder_scrubs_every_key_form(tmp_path, real_looking_keys)
     from google.genai import types
 
     from course_utils.standins import gemini as G
-    from course_utils.video import frames as F
+    from course_utils.standins import gemini_fixtures as GF
+    from course_utils.video import clips as C
     from course_utils.video import understand as U
 
     video = Path(__file__).resolve().parent.parent / "data" / "video" / "product_demo.mp4"
     course_utils.setup(mode="record", budget_usd=1.0, quiet=True)
-    recorder = G.GeminiRecorder(prefix="leaky")
+    recorder = GF.GeminiRecorder(prefix="leaky")
     with G.GeminiStandin() as standin:
         client = genai.Client(api_key=GOOGLE, http_options=types.HttpOptions(
             base_url=standin.url, client_args={"event_hooks": {"response": [recorder.hook]}}))
-        clip = F.cut_clip(video, 148, 160)
+        clip = C.cut_clip(video, 148, 160)
         client.models.generate_content(model=U.DEFAULT_MODEL, contents=[
             types.Part.from_bytes(data=clip, mime_type="video/mp4"), U.INLINE_CLIP_PROMPT + "\n" + FORMS])
         assert_clean(repr(standin.requests), "Gemini stand-in request log")

@@ -49,7 +49,7 @@ def _play(mode: str):
         async with LocalRealtimeServer(fixture=sc.CALL_FIXTURES[mode], speed=SPEED, keep_events=True) as server:
             call = await sc.run_call(mode, speed=SPEED, url=server.url, sink=VirtualClockSink(speed=SPEED),
                                      validate_received=True)
-            state = [dict(item.data) for item in server.sessions[-1].items]
+            state = server.conversation_items()
             return call, server, state
 
     call, server, state = _run(go())
@@ -194,9 +194,11 @@ def test_the_next_response_reads_the_description(described):
     # between them: the first answer's transcript and the injected item (the local server counts ~4 chars a token)
     grown = math.ceil(len(sc.screen_item_text(call.visions[0].description)) / 4)
     assert t2 - t1 >= grown
+    from course_utils.voice.conversation import turn_script
+
     conv = load_conversation("support_call")
-    assert [r.transcript for r in call.responses] == [t.outputs[0].transcript for t in conv.turns]
-    assert call.responses[1].function_calls[0]["name"] == "lookup_error_code"
+    assert [r.transcript for r in call.responses] == [t.outputs[0].transcript for t in turn_script(conv).turns]
+    assert call.responses[1].tool_calls[0].name == "lookup_error_code"
     outputs = [i for i in call.items if i["type"] == "function_call_output"]
     assert json.loads(outputs[0]["output"]) == sc.lookup_error_code("0x80072F8F")
 
@@ -261,7 +263,7 @@ def test_compare_and_knowledge(described, imaged):
     assert told["sync_error.png"]["missing"] == "14/03/2019"   # the description left the taskbar date out
     assert all(r["missing"] == "-" for r in imaged[0].knowledge())
     lines = described[0].transcript()
-    assert lines[0] == "customer (voice): " + load_conversation("support_call").user_turn(0)["text"]
+    assert lines[0] == "customer (voice): " + load_conversation("support_call").user[0].text
     assert sum(line.startswith("agent: ") for line in lines) == 5
     fig = described[0].plot()
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]

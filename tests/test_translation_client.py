@@ -61,7 +61,7 @@ def test_budget_refusal_opens_no_connection(fake_keys):
         async with LocalTranslationServer(speed=SPEED) as server:
             course_utils.setup(mode="live", budget_usd=0.01, quiet=True)
             with pytest.raises(BudgetExceeded, match="translation session"):
-                await TranslationClient("es", websocket_base_url=server.websocket_base_url, max_minutes=10).start()
+                await TranslationClient("es", websocket_base_url=server.websocket_base_url, max_minutes=10).connect()
             return server
 
     server = run(main())
@@ -88,7 +88,7 @@ def test_an_unsupported_language_is_refused_and_the_reservation_released():
     async def main():
         async with LocalTranslationServer(speed=SPEED) as server:
             with pytest.raises(ServerErrorEvent, match="es, fr"):
-                await TranslationClient("ja", websocket_base_url=server.websocket_base_url).start()
+                await TranslationClient("ja", websocket_base_url=server.websocket_base_url).connect()
 
     run(main())
     assert get_config().ledger.entries[-1].status == "cancelled"
@@ -96,7 +96,7 @@ def test_an_unsupported_language_is_refused_and_the_reservation_released():
 
 def test_replay_without_a_server_and_bad_arguments():
     with pytest.raises(CourseError, match="LocalTranslationServer"):
-        run(TranslationClient("es").start())
+        run(TranslationClient("es").connect())
     with pytest.raises(CourseError):
         TranslationClient("es", speed=0)
     with pytest.raises(CourseError):
@@ -161,7 +161,7 @@ def test_close_waits_for_session_closed_with_a_timeout():
     async def main():
         async with _SilentServer(lag_ms=200, speed=SPEED) as server:
             tr = TranslationClient("es", websocket_base_url=server.websocket_base_url, speed=SPEED, close_timeout=0.5)
-            await tr.start()
+            await tr.connect()
             await tr.say(MONO.source_pcm[: 48 * 1000])
             with pytest.warns(UserWarning, match="No session.closed within 0.5 s"):
                 await tr.close()

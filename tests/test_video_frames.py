@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course_utils.errors import CourseError, VideoFormatError
+from course_utils.video import clips as C
 from course_utils.video import frames as F
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,17 +148,17 @@ def test_contact_sheet_labels_frames_mm_ss():
 
 
 def test_cut_clip_copies_the_requested_seconds(tmp_path):
-    out = F.cut_clip(VIDEO, 148, 192, tmp_path / "clip.mp4")
+    out = C.cut_clip(VIDEO, 148, 192, tmp_path / "clip.mp4")
     info = F.probe(out)
     assert info.duration_s == pytest.approx(44.0, abs=0.05) and info.has_audio
     (t0, first), = F.frames_at(out, [0.0])
     assert frame_index(first) == 1480
-    data = F.cut_clip(VIDEO, 10, 12)
+    data = C.cut_clip(VIDEO, 10, 12)
     assert isinstance(data, bytes) and len(data) < 100_000
 
 
 def test_extract_audio_finds_the_narration(tmp_path):
-    samples, rate = F.extract_audio(VIDEO)
+    samples, rate = C.extract_audio(VIDEO)
     assert rate == 16000 and samples.dtype == np.float32
     assert len(samples) / rate == pytest.approx(300.0, abs=0.1)
 
@@ -168,12 +169,12 @@ def test_extract_audio_finds_the_narration(tmp_path):
     line = GT["narration"][1]
     assert rms(line["start_s"] + 0.5, line["end_s"] - 0.5) > 20 * rms(12, 16.5)  # speech vs the pause after the intro
     for suffix in (".wav", ".flac", ".mp3"):
-        path = F.extract_audio(VIDEO, tmp_path / f"a{suffix}", sample_rate=16000)
+        path = C.extract_audio(VIDEO, tmp_path / f"a{suffix}", sample_rate=16000)
         with av.open(str(path)) as c:
             assert c.streams.audio[0].codec_context.sample_rate == 16000
             assert float(c.duration) / 1e6 == pytest.approx(300.0, abs=0.2)
     with pytest.raises(VideoFormatError, match=".wav, .flac or .mp3"):
-        F.extract_audio(VIDEO, tmp_path / "a.ogg")
+        C.extract_audio(VIDEO, tmp_path / "a.ogg")
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -227,7 +228,7 @@ def test_video_without_audio_track(tmp_path):
     assert F.probe(path).has_audio is False
     assert len(F.sample_frames(path, count=2)) == 2
     with pytest.raises(VideoFormatError, match="no audio track"):
-        F.extract_audio(path)
+        C.extract_audio(path)
 
 
 def test_mmss():

@@ -17,12 +17,14 @@ from openai.types.audio import Transcription
 from openai.types.chat import ChatCompletion
 
 import course_utils
-from course_utils import costs
+from course_utils import clients, costs
 from course_utils import fixtures as fx
 from course_utils.clients import openai_client
 from course_utils.errors import JobFailed, OperationTimeout, VideoFormatError
 from course_utils.secrets import find_secrets
 from course_utils.standins import gemini as G
+from course_utils.standins import gemini_fixtures as GF
+from course_utils.video import clips as C
 from course_utils.video import frames as F
 from course_utils.video import understand as U
 
@@ -160,7 +162,7 @@ def test_each_capability_has_a_replayed_answer(client, demo_file, cap):
 
 
 def test_inline_clip(client):
-    clip = F.cut_clip(VIDEO, 148, 192)
+    clip = C.cut_clip(VIDEO, 148, 192)
     result = U.analyze_video(client, clip, U.INLINE_CLIP_PROMPT, on=ON)
     assert "Focus Timer" in result.text
     assert result.prompt_tokens == _expected_tokens(44, prompt=U.INLINE_CLIP_PROMPT)
@@ -267,7 +269,7 @@ def test_sampled_frames_to_a_vision_model():
 
 def test_transcript_method(tmp_path):
     oc = openai_client(fixtures=[("openai_vision_demo", "transcript")])
-    audio = F.extract_audio(VIDEO, tmp_path / "track.mp3")
+    audio = C.extract_audio(VIDEO, tmp_path / "track.mp3")
     text, cost = U.transcribe(oc, audio, on=ON)
     assert text.startswith("Welcome to Tasklane")
     assert cost.total_usd == pytest.approx(5 * costs.price("gpt-transcribe", "audio_minute", ON))
@@ -281,23 +283,23 @@ def test_transcript_method(tmp_path):
 # -- modes and record -------------------------------------------------------------------------------
 def test_gemini_client_per_mode(fake_keys):
     course_utils.setup(mode="replay", quiet=True)
-    replay = G.gemini_client()
+    replay = clients.gemini_client()
     assert replay._api_client._http_options.base_url.startswith("http://127.0.0.1:")
     course_utils.setup(mode="live", quiet=True)
-    live = G.gemini_client()
+    live = clients.gemini_client()
     assert "127.0.0.1" not in (live._api_client._http_options.base_url or "")
     assert live._api_client.api_key == fake_keys["GEMINI_API_KEY"]
     course_utils.setup(mode="record", quiet=True)
-    rec = G.gemini_client()
-    assert rec._api_client._http_options.client_args["event_hooks"]["response"][0].__self__ is G.gemini_recorder()
+    rec = clients.gemini_client()
+    assert rec._api_client._http_options.client_args["event_hooks"]["response"][0].__self__ is clients.gemini_recorder()
 
 
 def test_recorder_saves_scrubbed_fixtures_that_replay(standin, tmp_path, monkeypatch):
     key = "AIza" + "x" * 35
-    recorder = G.GeminiRecorder(prefix="rec")
+    recorder = GF.GeminiRecorder(prefix="rec")
     c = genai.Client(api_key=key, http_options=types.HttpOptions(
         base_url=standin.url, client_args={"event_hooks": {"response": [recorder.hook]}}))
-    clip = F.cut_clip(VIDEO, 148, 192)
+    clip = C.cut_clip(VIDEO, 148, 192)
     c.models.generate_content(model=U.DEFAULT_MODEL, contents=[types.Part.from_bytes(data=clip, mime_type="video/mp4"),
                                                                U.INLINE_CLIP_PROMPT])
     assert len(recorder.exchanges) == 1

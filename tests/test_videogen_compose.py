@@ -116,3 +116,58 @@ def test_a_shot_with_no_clip_becomes_a_still_card(adapters, tmp_path):
     assert results[0].result is None and "no clip" in results[0].log[-1]
     out = compose.stitch(title, shots, results, tmp_path / "still.mp4")
     assert compose.probe_mp4(out)["seconds"] == pytest.approx(plan.planned_seconds, abs=0.1)
+
+
+# -- a timed-out first try may still bill: the fallback is a second bill, priced and reserved -------------
+def _stuck_plan(adapters):
+    _, scenes = compose.parse_script(SCRIPT)
+    shots = compose.shot_list(scenes[:1], tts=fake_tts)
+    plan = compose.plan_shots(shots, adapters, [("fal", "pika-2.2"), ("veo", "veo-3.1-fast-generate-001")])
+    adapters["fal"].standin.force_next("stuck")   # accepted, then never finishes
+    return plan
+
+
+def _entries(what: str):
+    from course_utils.config import get_config
+
+    return [e for e in get_config().ledger.entries if e.what == what]
+
+
+def test_a_timed_out_shot_retried_on_its_fallback_is_billed_twice_and_says_so(adapters):
+    plan = _stuck_plan(adapters)
+    what = f"shot 1: {plan.shots[0].shot.title}"
+    before = len(_entries(what))
+    results = asyncio.run(asyncio.wait_for(compose.generate_shots(plan, timeout_s=150, progress=False), 60))
+    shot = results[0]
+    assert shot.result is not None and shot.used.model == "veo-3.1-fast-generate-001"
+    assert shot.billed_twice and [o.model for o, _ in shot.billed] == ["pika-2.2", "veo-3.1-fast-generate-001"]
+    assert shot.billed[0][1] == pytest.approx(plan.shots[0].choice.usd)              # the timed-out try, at its estimate
+    text = "\n".join(shot.log)
+    assert "may still finish and bill" in text and "priced $" in text and "reserved on the ledger" in text
+    assert shot.log[-1].startswith("shot 1: billed twice")
+    assert compose.billed_twice(results) == [f"shot 1 (Launch) billed twice: {shot.billed[0][0].name} ${shot.billed[0][1]:.3f} + "
+                                             f"{shot.used.name} ${shot.billed[1][1]:.3f} = ${sum(u for _, u in shot.billed):.3f}"]
+    entries = _entries(what)[before:]                                                 # both attempts are on the ledger
+    assert [e.model for e in entries] == ["pika-2.2", "veo-3.1-fast-generate-001"]
+    assert [e.status for e in entries] == ["settled", "settled"]
+
+
+def test_no_second_try_after_a_timeout_when_asked(adapters):
+    plan = _stuck_plan(adapters)
+    what = f"shot 1: {plan.shots[0].shot.title}"
+    before = len(_entries(what))
+    results = asyncio.run(asyncio.wait_for(
+        compose.generate_shots(plan, timeout_s=150, progress=False, retry_after_timeout=False), 60))
+    shot = results[0]
+    assert shot.result is None and not shot.billed_twice and compose.billed_twice(results) == []
+    assert any("not retried" in line for line in shot.log) and "still card" in shot.log[-1]
+    assert [e.model for e in _entries(what)[before:]] == ["pika-2.2"]                  # the fallback was never reserved
+
+
+def test_a_failed_first_try_is_not_a_second_bill(adapters):
+    _, scenes = compose.parse_script(SCRIPT)
+    plan = compose.plan_shots(compose.shot_list(scenes[:1], tts=fake_tts), adapters,
+                              [("fal", "pika-2.2"), ("veo", "veo-3.1-fast-generate-001")])
+    adapters["fal"].standin.force_next("failure")   # refused by the provider: nothing billed
+    results = asyncio.run(asyncio.wait_for(compose.generate_shots(plan, progress=False), 60))
+    assert results[0].result is not None and not results[0].billed_twice and len(results[0].billed) == 1

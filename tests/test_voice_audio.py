@@ -28,7 +28,8 @@ def test_flac_fixture_loads_as_int16_24k():
     path = fixture_dir("realtime", "short_qa") / "user_01.flac"
     x = A.load_audio(path)
     assert x.dtype == np.int16 and x.ndim == 1
-    assert abs(len(x) / A.SAMPLE_RATE * 1000 - load_conversation("short_qa").user_turn(0)["duration_ms"]) < 2
+    assert abs(len(x) / A.SAMPLE_RATE * 1000 - load_conversation("short_qa").user[0].duration_ms) < 2
+    assert load_conversation("short_qa").user[0].path == path
 
 
 @pytest.mark.parametrize("rate", [8000, 16000, 22050, 44100, 48000])

@@ -15,9 +15,9 @@ FRAME = 10  # ms
 def _clips():
     for name in list_conversations():
         conv = load_conversation(name)
-        for i, (_rel, pcm) in enumerate(conv.user_clips):
-            if "speech_ms" in conv.user_turn(i):  # every fixture clip whose manifest knows its speech span
-                yield pytest.param(pcm, conv.user_turn(i)["speech_ms"], id=f"{name}-{i}")
+        for i, u in enumerate(conv.user):
+            if u.speech_ms:  # every fixture clip whose speech span is known
+                yield pytest.param(u.pcm, list(u.speech_ms), id=f"{name}-{i}")
 
 
 def _run(vad: EnergyVAD, pcm: bytes, ms: int = 40) -> list[VADEvent]:

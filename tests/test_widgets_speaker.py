@@ -121,8 +121,8 @@ def test_speaker_is_the_realtime_clients_sink_and_truncation_uses_its_reports(mo
     import asyncio
     import time as real_time
 
-    from course_utils.fixtures import fixture_dir, load_manifest
     from course_utils.realtime.client import RealtimeClient
+    from course_utils.voice.conversation import load_conversation
 
     speed = 4.0
     spk = Speaker()
@@ -147,14 +147,13 @@ def test_speaker_is_the_realtime_clients_sink_and_truncation_uses_its_reports(mo
             await asyncio.sleep(0.025)
 
     async def main():
-        folder = fixture_dir("realtime", "barge_in")
-        turns = load_manifest("realtime", "barge_in")["user_turns"]
+        user = load_conversation("barge_in", "realtime").user
         reporter = asyncio.create_task(browser_reports())
         async with RealtimeClient(fixture="barge_in", speed=speed, sink=spk) as rt:
-            await rt.stream_audio(folder / turns[0]["audio"])
+            await rt.stream_audio(user[0].path)
             await rt.wait_for(lambda: spk.items() != {}, timeout=10, what="the first audio")
             await asyncio.sleep(0.5)
-            await rt.stream_audio(folder / turns[1]["audio"])
+            await rt.stream_audio(user[1].path)
             first = await rt.wait_for_response(timeout=10)
             second = await rt.wait_for_response(timeout=10)
         reporter.cancel()

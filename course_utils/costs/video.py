@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import CourseError
+from ..voice.models import GEMINI_VIDEO_MODEL
 from .tables import PER_MILLION, CostBreakdown, price, price_row, token_rule, token_rules
 
 
@@ -19,7 +20,7 @@ def gemini_video_tokens_per_frame(model: str, media_resolution: str = "default")
     return token_rule("gemini3_video_tokens_per_frame_high" if res == "high" else "gemini3_video_tokens_per_frame_default")
 
 
-def estimate_video_understanding(model: str = "gemini-3.8-flash", duration_s: float = 300.0, fps: float | None = None,
+def estimate_video_understanding(model: str = GEMINI_VIDEO_MODEL, duration_s: float = 300.0, fps: float | None = None,
                                  media_resolution: str = "default", audio: bool = True, prompt_tokens: int = 200,
                                  output_tokens: int = 800, on: str | date | None = None) -> CostBreakdown:
     """Tokens and cost of sending a video to Gemini: frames at ``fps`` (default 1) x tokens per frame + audio."""
@@ -36,7 +37,7 @@ def estimate_video_understanding(model: str = "gemini-3.8-flash", duration_s: fl
     return result
 
 
-def estimate_gemini_images(model: str = "gemini-3.8-flash", n_images: int = 20, media_resolution: str = "low",
+def estimate_gemini_images(model: str = GEMINI_VIDEO_MODEL, n_images: int = 20, media_resolution: str = "low",
                            prompt_tokens: int = 200, output_tokens: int = 800, on: str | date | None = None) -> CostBreakdown:
     """Sampled screenshots sent as images: Gemini 3 image tokens by media resolution."""
     per = token_rule(f"gemini3_image_tokens_{'medium' if media_resolution == 'default' else media_resolution}")

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..display import no_math
 from ..errors import CourseError
+from ..voice.models import GEMINI_LIVE_MODEL, OPENAI_LIVE_MODEL, REALTIME_MODEL, TRANSCRIPTION_MODEL, TRANSLATION_MODEL
 from .tables import PER_MILLION, CostBreakdown, _get, chars_per_text_token, price, price_row, token_rule
 
 
@@ -107,7 +108,7 @@ def _conversation(model: str, turns: int, user_s: float, assistant_s: float, ins
     return rows
 
 
-def estimate_realtime_conversation(model: str = "gpt-realtime-2.1", turns: int = 10,
+def estimate_realtime_conversation(model: str = REALTIME_MODEL, turns: int = 10,
                                    user_seconds_per_turn: float = 5.0, assistant_seconds_per_turn: float = 10.0,
                                    instructions_tokens: int = 500, caching: bool = True,
                                    transcript_tokens_per_second: float = 3.0,
@@ -133,7 +134,7 @@ def estimate_realtime_conversation(model: str = "gpt-realtime-2.1", turns: int =
     return ConversationEstimate(model, rows, notes)
 
 
-def estimate_gemini_live(model: str = "gemini-3.8-live", minutes: float = 5.0, turns_per_minute: float = 4.0,
+def estimate_gemini_live(model: str = GEMINI_LIVE_MODEL, minutes: float = 5.0, turns_per_minute: float = 4.0,
                          user_talk_fraction: float = 0.4, assistant_talk_fraction: float = 0.4,
                          instructions_tokens: int = 500, transcript_tokens_per_second: float = 3.0,
                          on: str | date | None = None) -> ConversationEstimate:
@@ -157,7 +158,7 @@ def estimate_gemini_live(model: str = "gemini-3.8-live", minutes: float = 5.0, t
     return ConversationEstimate(model, rows, notes)
 
 
-def estimate_live_session(model: str = "gpt-live-1.1", minutes: float = 5.0, standby_minutes: float = 0.0,
+def estimate_live_session(model: str = OPENAI_LIVE_MODEL, minutes: float = 5.0, standby_minutes: float = 0.0,
                           on: str | date | None = None) -> CostBreakdown:
     """OpenAI Live API: a flat rate per minute of session time, billed per second (not rounded up)."""
     result = CostBreakdown(f"{model} session, {minutes:g} min")
@@ -171,11 +172,9 @@ def estimate_live_session(model: str = "gpt-live-1.1", minutes: float = 5.0, sta
 
 
 # -- OpenAI Realtime translation -------------------------------------------------------------------
-TRANSLATION_MODEL = "gpt-realtime-translate"
-
 
 def cost_from_translation_seconds(seconds: float, model: str = TRANSLATION_MODEL, transcription_seconds: float = 0.0,
-                                  transcription_model: str = "gpt-realtime-whisper",
+                                  transcription_model: str = TRANSCRIPTION_MODEL,
                                   on: str | date | None = None) -> CostBreakdown:
     """A Realtime translation session's cost from the duration of the audio it was sent (silence included):
     billed per minute of audio, not per token. ``transcription_seconds``: audio also transcribed in the

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ..errors import ProtocolError
 from ..voice.formats import bytes_per_ms
+from ..voice.models import REALTIME_MINI_MODEL, REALTIME_MODEL
 from ..voice.playback import ManualClock, VirtualClockSink
 from . import Exercise, NotDone
 
@@ -149,7 +150,7 @@ PRICE_ITEMS = ("text_input", "text_cached_input", "audio_input", "audio_cached_i
                "image_cached_input", "text_output", "audio_output")
 
 
-def prices_for(model: str = "gpt-realtime-2.1", on: str | None = None) -> dict[str, float]:
+def prices_for(model: str = REALTIME_MODEL, on: str | None = None) -> dict[str, float]:
     """``{item: USD per 1M tokens}`` for a Realtime model (from data/pricing via course_utils.costs)."""
     from .. import costs
 
@@ -205,7 +206,7 @@ def _close(a: float, b: float) -> bool:
 def check_session_cost(fn) -> str | None:
     if not callable(fn):
         return "write a function session_cost_usd(usages, prices) that returns the session's cost in USD"
-    for model, usages in (("gpt-realtime-2.1", USAGES), ("gpt-realtime-2.1-mini", USAGES[:2])):
+    for model, usages in ((REALTIME_MODEL, USAGES), (REALTIME_MINI_MODEL, USAGES[:2])):
         prices = prices_for(model, "2026-11-25")
         got = fn([json.loads(json.dumps(u)) for u in usages], dict(prices))
         if got is None:

@@ -81,7 +81,7 @@ def mic_while_playing(user_starts_ms: int | None = 2100) -> bytes:
     from ..realtime import load_conversation
 
     bi = load_conversation("barge_in")
-    echo = np.frombuffer(bi.turns[0].outputs[0].audio, "<i2").astype(np.float64) * ECHO_GAIN
+    echo = np.frombuffer(bi.assistant[0].pcm, "<i2").astype(np.float64) * ECHO_GAIN
     user = np.frombuffer(bi.user_audio(1), "<i2").astype(np.float64)
     if user_starts_ms is None:
         mic = echo[: 8000 * 24].copy()
@@ -94,10 +94,10 @@ def mic_while_playing(user_starts_ms: int | None = 2100) -> bytes:
 
 @lru_cache(maxsize=4)
 def speech_onset_ms(user_starts_ms: int) -> int:
-    """Where the user's speech begins in :func:`mic_while_playing` (from the clean clip's manifest)."""
+    """Where the user's speech begins in :func:`mic_while_playing` (from the clean clip's fixture)."""
     from ..realtime import load_conversation
 
-    return user_starts_ms + int(load_conversation("barge_in").user_turn(1)["speech_ms"][0])
+    return user_starts_ms + int(load_conversation("barge_in").user[1].speech_ms[0])
 
 
 def check_barge_in_detector(fn) -> str | None:

@@ -105,13 +105,11 @@ async def _check_describe(describe_screen) -> str | None:
     import openai
 
     from .. import support_case as sc
-    from ..clients import async_openai_client, openai_rest_standin
+    from ..clients import async_openai_client
 
     screen = sc.load_screen("sync_error.png")
-    standin = openai_rest_standin([sc.VISION_FIXTURE])
-    old_scale = standin.latency_scale
-    standin.latency_scale = max(old_scale, 1.0)  # the recorded latency (about a second), so a blocked loop shows
-    client = _Recorder(async_openai_client(fixtures=[sc.VISION_FIXTURE]))
+    # speed 1: the recorded latency as it is (about a second), so a blocked event loop shows
+    client = _Recorder(async_openai_client(fixtures=[sc.VISION_FIXTURE], speed=1.0))
     ticks: list[float] = []
 
     async def ticker() -> None:
@@ -134,7 +132,6 @@ async def _check_describe(describe_screen) -> str | None:
         await asyncio.sleep(0.05)
     finally:
         ticking.cancel()
-        standin.latency_scale = old_scale
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     if gaps and max(gaps) > 0.75:
         return (f"your function blocked the event loop for {max(gaps):.1f} s (a sync client inside async def, the "

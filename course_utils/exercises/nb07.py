@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import math
 
+from ..voice.models import GEMINI_LIVE_MODEL, OPENAI_LIVE_MODEL, REALTIME_MINI_MODEL, REALTIME_MODEL
 from . import Exercise, NotDone
 
 # -- q1: a delegation ---------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ async def _record_session(timeout: float = 20.0) -> list:
     async with LocalLiveServer("support_call", speed=SPEED, usage_interval_ms=USAGE_INTERVAL_MS) as server:
         client = AsyncOpenAI(api_key="local", websocket_base_url=server.websocket_base_url, max_retries=0)
         async with client.live.connect() as conn:
-            await conn.session.start(session={"model": "gpt-live-1.1"})
+            await conn.session.start(session={"model": OPENAI_LIVE_MODEL})
 
             async def microphone():  # paced like a microphone at the server's speed, then hang up
                 for chunk in chunk_pcm(audio, ms=100):
@@ -168,13 +169,13 @@ def _pairs():
     no_cache = by_model(cost_curves(10, on="2026-11-25", caching=False))
     fast = by_model(cost_curves(10, ConversationShape(turns_per_minute=6, user_talk_fraction=0.3,
                                                       assistant_talk_fraction=0.5), on="2026-11-25"))
-    cascade = next(m for m in base if m not in ("gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-live-1.1",
-                                                "gemini-3.8-live"))
-    return [(no_cache["gpt-realtime-2.1-mini"], no_cache["gpt-live-1.1"]),
-            (base["gemini-3.8-live"], base["gpt-live-1.1"]),
-            (base["gpt-realtime-2.1"], base["gpt-live-1.1"]),
-            (fast["gemini-3.8-live"], fast["gpt-live-1.1"]),
-            (base[cascade], base["gpt-live-1.1"])]
+    cascade = next(m for m in base if m not in (REALTIME_MODEL, REALTIME_MINI_MODEL, OPENAI_LIVE_MODEL,
+                                                GEMINI_LIVE_MODEL))
+    return [(no_cache[REALTIME_MINI_MODEL], no_cache[OPENAI_LIVE_MODEL]),
+            (base[GEMINI_LIVE_MODEL], base[OPENAI_LIVE_MODEL]),
+            (base[REALTIME_MODEL], base[OPENAI_LIVE_MODEL]),
+            (fast[GEMINI_LIVE_MODEL], fast[OPENAI_LIVE_MODEL]),
+            (base[cascade], base[OPENAI_LIVE_MODEL])]
 
 
 def crossing_reference(a, b) -> float | None:

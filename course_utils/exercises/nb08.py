@@ -5,6 +5,7 @@ import asyncio
 import inspect
 import math
 
+from ..voice.models import TRANSLATION_MODEL
 from . import Exercise, NotDone
 
 # -- q1: a meeting with several listener languages ------------------------------------------------------
@@ -18,13 +19,13 @@ Q1_CASES = [
 def _q1_expected(minutes: float, listeners: list[str], source: str) -> float:
     from ..costs import price
 
-    return minutes * price("gpt-realtime-translate", "audio_minute") * len(set(listeners) - {source})
+    return minutes * price(TRANSLATION_MODEL, "audio_minute") * len(set(listeners) - {source})
 
 
 def check_q1(fn) -> str | None:
     from ..costs import price
 
-    rate = price("gpt-realtime-translate", "audio_minute")
+    rate = price(TRANSLATION_MODEL, "audio_minute")
     for minutes, listeners, source in Q1_CASES:
         got = fn(minutes, list(listeners), source)
         if got is None:

@@ -13,11 +13,11 @@ The audio, VAD, playback and trace parts are shared with ``course_utils.realtime
 """
 from .conversation import Conversation, Utterance, load_conversation
 from .crossover import ConversationShape, all_crossings, cost_curves, crossings, plot_crossover
-from .gemini_client import GeminiLiveClient, GeminiReply
-from .openai_client import DelegationRequest, LiveClient, ReplyInfo
+from .gemini_client import GeminiLiveClient
+from .openai_client import DelegationRequest, LiveClient
 from .trace import LiveTrace, plot_turns
 
-__all__ = ["LiveClient", "DelegationRequest", "ReplyInfo", "GeminiLiveClient", "GeminiReply", "LocalLiveServer",
+__all__ = ["LiveClient", "DelegationRequest", "GeminiLiveClient", "LocalLiveServer",
            "LocalGeminiLiveServer", "load_conversation", "Conversation", "Utterance", "LiveTrace", "plot_turns",
            "ConversationShape", "cost_curves", "crossings", "all_crossings", "plot_crossover"]
 

@@ -3,13 +3,10 @@ spoken through all three.
 
 ``DIFFERENCES`` is the table notebook 07 shows; each row names where its facts come from (the
 installed SDKs are the oracle for protocol shapes; provider pages for limits and prices).
-:func:`realtime_fixture` turns a Live conversation fixture into the Realtime stand-in's fixture
-object, so ``LocalRealtimeServer`` replays the very same support call (same audio, same replies,
-the tool turn as a function call) - nothing is written to disk.
+``LocalRealtimeServer(fixture=conversation)`` replays a Live conversation as it is (one conversation
+model for every voice room: the same audio, the same replies, the tool turn as a function call).
 """
 from __future__ import annotations
-
-from ..voice.conversation import Conversation, ConversationFixture, as_turns
 
 SDK_OPENAI = "openai 3.57 SDK: openai/types/{realtime,live}/, openai/lib/live/"
 SDK_GENAI = "google-genai 3.6 SDK: google/genai/live.py, google/genai/types.py"
@@ -88,8 +85,3 @@ def differences_table():
     cols = ["aspect", "Realtime (gpt-realtime-2.1)", "OpenAI Live (gpt-live-1.1)", "Gemini Live (gemini-3.8-live)", "source"]
     return HTMLTable([dict(zip(cols, row)) for row in DIFFERENCES], cols, text=differences_markdown())
 
-
-def realtime_fixture(conversation: Conversation | str = "support_call") -> ConversationFixture:
-    """The Realtime stand-in's ``ConversationFixture`` for a Live conversation (same audio and replies):
-    :func:`course_utils.voice.conversation.as_turns`, under the name notebook 07 uses."""
-    return as_turns(conversation)

@@ -1,8 +1,7 @@
 """A client for the Gemini Live API over ``google-genai`` (``client.aio.live.connect``).
 
     async with GeminiLiveClient("gemini-3.8-live", http_options=server.http_options(),
-                                functions={"lookup_order": lookup_order},
-                                function_declarations=[...]) as gemini:
+                                tools=[lookup_order]) as gemini:       # connect() ... close()
         await gemini.say("data/fixtures/live/support_call/audio/user_01.flac")
         reply = await gemini.wait_for_reply()
 
@@ -15,11 +14,13 @@
   ``turn_complete`` ends the model's turn;
 * ``usage_metadata`` of each turn is priced with :func:`course_utils.costs.cost_from_gemini_usage`
   and added up; the session was reserved in the ledger before it started (``max_minutes``);
-* ``tool_call``: your Python function runs with the model's arguments and its result goes back with
-  ``send_tool_response``. A function that raises is answered with an error response (the model can
-  apologise or retry); a call without an ``id`` cannot be answered (the SDK refuses a
-  ``FunctionResponse`` without one). Both are surfaced: a warning, ``tool_errors``, and the reply's
-  ``tool_calls`` entry.
+* ``tool_call``: your Python function (``tools=[fn]`` or ``g.tool(fn)``, the one registry of
+  :mod:`course_utils.voice.tools`, which also writes its function declaration) runs with the model's
+  arguments and its result goes back with ``send_tool_response``. A function that raises is answered
+  with an error response (the model can apologise or retry); a call without an ``id`` cannot be
+  answered (the SDK refuses a ``FunctionResponse`` without one). Both are surfaced: a warning once,
+  ``tools.errors``, and the reply's ``tool_calls`` entry.
+* each model turn is a :class:`~course_utils.voice.reply.VoiceReply`.
 
 The receive-loop rule (all voice clients hold to it): the receive loop survives any single bad event
 - an unknown message, an unknown field, a malformed payload or a handler that raises - reports it once
@@ -30,57 +31,43 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import re
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import get_config
-from ..errors import CourseError, OperationTimeout
-from ..voice.audio import load_audio
-from ..voice.formats import SAMPLE_RATE, duration_ms, from_pcm24, to_pcm24
+from ..endpoints import route
+from ..voice.formats import SAMPLE_RATE, from_pcm24, to_pcm24
 from ..voice.models import GEMINI_LIVE_MODEL as DEFAULT_MODEL
 from ..voice.playback import VirtualClockSink
+from ..voice.reply import VoiceReply
+from ..voice.session import MicSession, check_speed
+from ..voice.tools import ToolRegistry
 from .mic import Microphone
 from .trace import LiveTrace
 
 INPUT_RATE = 16000
 
 
-@dataclass
-class GeminiReply:
-    """One model turn as the client saw it."""
+class GeminiLiveClient(MicSession):
+    """Gemini Live session (see the module docstring). Use as ``async with GeminiLiveClient(...) as g``.
 
-    index: int
-    id: str
-    text: str = ""
-    audio_ms: float = 0.0
-    chunks: int = 0
-    interrupted: bool = False
-    complete: bool = False
-    user_text: str = ""
-    tool_calls: list[tuple[str, dict, Any]] = field(default_factory=list)
+    ``tools``: Python functions the model may call (a list, or a :class:`ToolRegistry`); more with
+    :meth:`tool` before connecting. ``http_options``: the local server's (replay), or None (live).
+    """
 
-
-class GeminiLiveClient:
-    """Gemini Live session (see the module docstring). Use as ``async with GeminiLiveClient(...) as g``."""
+    label = "Gemini Live"
 
     def __init__(self, model: str = DEFAULT_MODEL, *, instructions: str | None = None, voice: str = "Kore",
-                 functions: dict[str, Callable] | None = None, function_declarations: list[dict] | None = None,
-                 http_options=None, speed: float = 1.0, sink=None, trace: LiveTrace | None = None,
+                 tools: "list[Callable] | ToolRegistry | None" = None, http_options=None, speed: float = 1.0, sink=None, trace: LiveTrace | None = None,
                  max_minutes: float = 5.0, chunk_ms: int = 50, timeout: float = 15.0, transcriptions: bool = True,
                  record_as: str | None = None, record_root=None):
-        if speed <= 0:
-            raise CourseError(f"speed must be positive (got {speed}); 1.0 is real time.")
+        speed = check_speed(speed)
+        self._init_shell()
         self.model, self.instructions, self.voice = model, instructions, voice
-        self.functions = dict(functions or {})
-        self.function_declarations = list(function_declarations or [])
-        missing = [d["name"] for d in self.function_declarations if d["name"] not in self.functions]
-        if missing:
-            raise CourseError(f"No Python function for the declared tool(s) {', '.join(missing)}: pass functions={{name: fn}}.")
+        self.tools = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools, source="Gemini Live")
         self.http_options = http_options
         self.speed, self.chunk_ms, self.timeout = float(speed), chunk_ms, timeout
         self.sink = sink if sink is not None else VirtualClockSink(speed=speed)
@@ -90,32 +77,26 @@ class GeminiLiveClient:
         self.record_as, self.record_root = record_as, record_root
         self.recording_path = None
         self._recorder = None
-        self.replies: list[GeminiReply] = []
+        self.replies: list[VoiceReply] = []
         self.turn_costs: list = []          # CostBreakdown per turn (from usage_metadata)
         self.usage: list = []               # the raw UsageMetadata objects
         self.cost = None
         self.closed_reason: str | None = None
         self.go_away: str | None = None
         self._user_words: list[str] = []
-        self._reply: GeminiReply | None = None
+        self._reply: VoiceReply | None = None
         self._last_start = 0.0
         self._stack: contextlib.AsyncExitStack | None = None
         self._session = None
         self._receiver: asyncio.Task | None = None
         self._mic: Microphone | None = None
-        self._activity = asyncio.Event()
-        self._closed = asyncio.Event()
-        self._entry = None
-        self.tool_errors: list[str] = []        # tool calls that failed or could not be answered
-        self.receive_problems: list[str] = []   # each kind of bad received message, reported once
-        self._problem_keys: set = set()
+        self.budget = None                      # the session's SessionBudget in the ledger
 
     # -- lifecycle -----------------------------------------------------------------------------------
-    async def __aenter__(self) -> "GeminiLiveClient":
-        return await self.start()
-
-    async def __aexit__(self, exc_type, exc, tb) -> None:
-        await self.close()
+    def tool(self, fn: Callable | None = None, *, description: str | None = None, parameters: dict | None = None):
+        """Register a plain Python function (sync or async) the model may call; usable as a decorator.
+        Before :meth:`connect`: the declarations go into the setup message."""
+        return self.tools.register(fn, description=description, parameters=parameters)
 
     def config(self):
         """The ``LiveConnectConfig`` this client sends (audio out, both transcriptions, tools)."""
@@ -128,47 +109,43 @@ class GeminiLiveClient:
             cfg["output_audio_transcription"] = {}
         if self.instructions:
             cfg["system_instruction"] = self.instructions
-        if self.function_declarations:
-            cfg["tools"] = [{"function_declarations": self.function_declarations}]
+        if self.tools:
+            cfg["tools"] = [{"function_declarations": self.tools.gemini_declarations()}]
         return types.LiveConnectConfig(**cfg)
 
-    async def start(self) -> "GeminiLiveClient":
+    async def connect(self) -> "GeminiLiveClient":
         """Price the session, connect (setup -> setupComplete), open the microphone."""
         from google import genai
 
         from ..costs import estimate_gemini_live
 
-        cfg = get_config()
-        if cfg.is_replay and self.http_options is None:
-            raise CourseError("Replay mode talks to a local server: start LocalGeminiLiveServer and pass "
-                              "http_options=server.http_options() (or use setup(mode='live') with a key).")
+        opts = self.http_options
+        url = opts.get("base_url") if isinstance(opts, dict) else getattr(opts, "base_url", None)
+        r = route("google", "live", url=url, speed=self.speed)     # replay needs a local server
+        self.speed = r.speed                                        # live: real time
         estimate = estimate_gemini_live(self.model, self.max_minutes)
-        self._entry = cfg.ledger.reserve("google", self.model, f"Gemini Live session (up to {self.max_minutes:g} min)",
-                                         estimate.total_usd)
+        self.budget = get_config().ledger.session("google", self.model,
+                                                  f"Gemini Live session (up to {self.max_minutes:g} min)",
+                                                  estimate.total_usd)   # may refuse: nothing opened yet
         self._stack = contextlib.AsyncExitStack()
-        try:
-            client = genai.Client(api_key=cfg.key("google"), http_options=self.http_options)
+        async with self._opening("setupComplete"):
+            client = genai.Client(api_key=r.api_key, http_options=self.http_options)
             self.trace.sent({"type": "setup"})
             self._session = await asyncio.wait_for(
                 self._stack.enter_async_context(client.aio.live.connect(model=self.model, config=self.config())),
                 self.timeout)
             self.trace.received({"type": "setupComplete"})
-        except asyncio.TimeoutError:
-            self._entry.cancel("timeout")
-            await self._stack.aclose()
-            raise OperationTimeout(f"No setupComplete within {self.timeout:g} s; check the URL and key.") from None
-        except BaseException as exc:
-            self._entry.cancel(type(exc).__name__)
-            await self._stack.aclose()
-            raise
-        if cfg.is_record or self.record_as:
+        if r.record or self.record_as:
             from .recording import GeminiRecorder
-            self._recorder = GeminiRecorder(self.model, self.instructions, self.function_declarations)
+            self._recorder = GeminiRecorder(self.model, self.instructions, self.tools.gemini_declarations())
         self._receiver = asyncio.ensure_future(self._receive())
-        self._mic = Microphone(self._send_audio, chunk_ms=self.chunk_ms, speed=self.speed,
-                               on_start=self._utterance_start, on_end=self._utterance_end,
-                               on_speech_end=lambda: self.trace.local("user.speech_end")).start()
+        self._open_mic(Microphone, self._send_audio)
         return self
+
+    async def _abort(self) -> None:
+        if self._stack is not None:
+            with contextlib.suppress(Exception):
+                await self._stack.aclose()
 
     async def close(self) -> None:
         """End the audio stream, close the connection, settle the cost from the turns' usage."""
@@ -176,26 +153,20 @@ class GeminiLiveClient:
 
         if self._stack is None:
             return
-        if self._mic is not None:
-            await self._mic.stop()
+        await self._stop_mic()
         with contextlib.suppress(Exception):
             await self._session.send_realtime_input(audio_stream_end=True)
             self.trace.sent({"type": "realtimeInput.audioStreamEnd"})
-        if self._receiver is not None:
-            self._receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._receiver
-        with contextlib.suppress(Exception):
-            await self._stack.aclose()
+        await self._stop_receiver()
+        await self._abort()
         self._stack = None
         self.closed_reason = self.closed_reason or "closed by the client"
         self.cost = sum_costs(f"{self.model} session, {len(self.turn_costs)} turns", self.turn_costs) \
             if self.turn_costs else CostBreakdown(f"{self.model} session (no usage reported)")
-        if self._entry is not None and self._entry.status == "reserved":
-            self._entry.settle(self.cost.total_usd, turns=len(self.turn_costs))
+        if self.budget is not None:
+            self.budget.settle(self.cost.total_usd, turns=len(self.turn_costs))
         if self._recorder is not None:
-            self.recording_path = self._recorder.save(self.record_as or f"recorded_{self.model.replace('.', '_')}",
-                                                     get_config().secrets(), root=self.record_root)
+            self._save_recording(self._recorder)
 
     # -- sending --------------------------------------------------------------------------------------
     async def _send_audio(self, pcm24: bytes) -> None:
@@ -212,59 +183,24 @@ class GeminiLiveClient:
             self.trace.local("user.barge_in", response_id=r.id)
         self.trace.local("user.audio_start")
 
-    def _utterance_end(self) -> None:
-        self.trace.local("user.audio_end")
-
-    async def say(self, audio, *, wait: bool = True, sample_rate: int | None = None) -> None:
-        """Speak into the session (a WAV/FLAC path, PCM16 bytes or a numpy array)."""
-        if self._mic is None:
-            raise CourseError("The session is not started: use 'async with GeminiLiveClient(...) as g'.")
-        pcm = load_audio(audio, sample_rate).astype("<i2").tobytes()
+    def _said(self, pcm: bytes) -> None:
         if self._recorder is not None:
             self._recorder.said(pcm)
-        fut = self._mic.say(pcm)
-        if wait:
-            seconds = duration_ms(pcm) / 1000 / self.speed + self.timeout
-            try:
-                await asyncio.wait_for(asyncio.shield(fut), seconds)
-            except asyncio.TimeoutError:
-                raise OperationTimeout(f"The utterance was not sent within {seconds:.0f} s.") from None
 
-    async def wait_for_reply(self, timeout: float = 30.0) -> GeminiReply:
+    async def wait_for_reply(self, timeout: float = 30.0) -> VoiceReply:
         """Wait for the model's turn after the last utterance to complete (and finish playing)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+        def ready() -> VoiceReply | None:
             r = self._reply
-            if (r is not None and r.complete and self._reply_started >= self._last_start
-                    and not (self._mic and self._mic.speaking) and not self.sink.is_playing):
-                return r
-            if self._closed.is_set():
-                raise CourseError(f"The session closed ({self.closed_reason}) before the turn completed.")
-            if loop.time() > deadline:
-                raise OperationTimeout(f"No completed turn within {timeout:g} s (turns so far: {len(self.replies)}).")
-            self._activity.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._activity.wait(), min(0.05, max(0.001, deadline - loop.time())))
+            done = (r is not None and r.complete and self._reply_started >= self._last_start
+                    and not self._mic_busy() and not self.sink.is_playing)
+            return r if done else None
 
-    async def pause(self, ms: float) -> None:
-        """Let ``ms`` of session time pass (the microphone keeps streaming silence)."""
-        await asyncio.sleep(ms / 1000 / self.speed)
+        return await self._wait_until(
+            ready, timeout, lambda: f"The session closed ({self.closed_reason}) before the turn completed.",
+            lambda: f"No completed turn within {timeout:g} s (turns so far: {len(self.replies)}).")
 
     # -- receiving ------------------------------------------------------------------------------------
     _reply_started = 0.0
-
-    def _problem(self, key, line: str) -> None:
-        """Report one kind of bad received message once (a warning and ``receive_problems``)."""
-        if key in self._problem_keys:
-            return
-        self._problem_keys.add(key)
-        from ..secrets import scrub
-
-        line = scrub(line, get_config().secrets())[:300] + " (the session goes on; reported once)"
-        self.receive_problems.append(line)
-        self.trace.local("receive.problem", what=line[:200])
-        warnings.warn(f"Gemini Live: {line}", stacklevel=3)
 
     def _transport_closed(self) -> bool:
         ws = getattr(self._session, "_ws", None)
@@ -292,10 +228,10 @@ class GeminiLiveClient:
             self._closed.set()
             self._activity.set()
 
-    def _current(self) -> GeminiReply:
+    def _current(self) -> VoiceReply:
         if self._reply is None or self._reply.complete:
-            self._reply = GeminiReply(len(self.replies) + 1, f"turn_{len(self.replies) + 1}",
-                                      user_text="".join(self._user_words).strip())
+            self._reply = VoiceReply(f"turn_{len(self.replies) + 1}", len(self.replies) + 1,
+                                     user_text="".join(self._user_words).strip())
             self._user_words.clear()
             self.replies.append(self._reply)
             self._reply_started = asyncio.get_running_loop().time()
@@ -317,8 +253,7 @@ class GeminiLiveClient:
                     if blob is not None and blob.data:
                         m = re.search(r"rate=(\d+)", blob.mime_type or "")
                         pcm24 = to_pcm24(blob.data, int(m.group(1)) if m else SAMPLE_RATE)
-                        r.audio_ms += duration_ms(pcm24)
-                        r.chunks += 1
+                        r.add_audio(pcm24)
                         recorded.extend(pcm24)
                         if not r.interrupted:
                             self.sink.write(r.id, pcm24)
@@ -327,8 +262,7 @@ class GeminiLiveClient:
                         r.text += part.text
             if sc.output_transcription is not None and sc.output_transcription.text:
                 r = self._current()
-                r.text += sc.output_transcription.text
-                r.text = r.text.lstrip()
+                r.transcript = (r.transcript + sc.output_transcription.text).lstrip()
                 self.trace.received({"type": "gemini.output_transcription"}).response_id = r.id
             if sc.interrupted:
                 r = self._reply
@@ -342,7 +276,7 @@ class GeminiLiveClient:
             if sc.turn_complete:
                 self.trace.received({"type": "gemini.turn_complete"})
                 if self._reply is not None:
-                    self._reply.complete = True
+                    self._reply.complete, self._reply.status = True, "completed"
         if self._recorder is not None:
             self._recorder.received(msg, bytes(recorded))
         if msg.usage_metadata is not None:
@@ -363,36 +297,19 @@ class GeminiLiveClient:
         self.trace.received({"type": "gemini.tool_call"})
         responses = []
         for fc in tool_call.function_calls or []:
-            fn = self.functions.get(fc.name or "")
-            failed = None
-            if fn is None:
-                failed = f"no function named {fc.name}"
-            else:
-                try:
-                    result: Any = fn(**(fc.args or {}))
-                    if inspect.isawaitable(result):
-                        result = await asyncio.wait_for(result, 60.0)
-                except Exception as exc:  # the model is told, and can apologise or retry
-                    failed = f"{type(exc).__name__}: {exc}"
-            if failed is not None:
-                result = {"error": failed}
-                self._tool_error(f"The tool {fc.name!r} failed ({failed}); the model was sent an error response.")
+            call = await self.tools.call(fc.name or "", dict(fc.args or {}), fc.id)   # never raises
             self.trace.local("tool.ran", name=fc.name)
             if self._reply is not None:
-                self._reply.tool_calls.append((fc.name, dict(fc.args or {}), result))
+                self._reply.tool_calls.append(call)
             if not fc.id:
-                self._tool_error(f"The tool call {fc.name!r} arrived without an id, so no response can be sent "
-                                 f"for it (the SDK requires one); the model will not get its result.")
+                self.tools.report(f"The tool call {fc.name!r} arrived without an id, so no response can be sent "
+                                  f"for it (the SDK requires one); the model will not get its result.", (fc.name, "no id"))
                 continue
-            responses.append(types.FunctionResponse(id=fc.id, name=fc.name, response=result if failed else {"result": result}))
+            response = call.output if call.error is not None else {"result": call.result}
+            responses.append(types.FunctionResponse(id=fc.id, name=fc.name, response=response))
         if responses:
             await self._session.send_tool_response(function_responses=responses)
             self.trace.sent({"type": "toolResponse"})
-
-    def _tool_error(self, line: str) -> None:
-        self.tool_errors.append(line)
-        self.trace.local("tool.error", what=line[:200])
-        warnings.warn(f"Gemini Live: {line}", stacklevel=3)
 
     # -- results --------------------------------------------------------------------------------------
     def transcript(self) -> list[tuple[str, str]]:
@@ -401,8 +318,8 @@ class GeminiLiveClient:
         for r in self.replies:
             if r.user_text:
                 out.append(("user", r.user_text))
-            if r.text:
-                out.append(("assistant", r.text))
+            if r.said:
+                out.append(("assistant", r.said))
         if self._user_words:
             out.append(("user", "".join(self._user_words).strip()))
         return out

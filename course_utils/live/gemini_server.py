@@ -30,15 +30,11 @@ detected user speech and the generated reply, and re-counts the whole context ev
 """
 from __future__ import annotations
 
-import argparse
-import asyncio
 import base64
 import dataclasses
 import json
 import re
-import secrets
 import string
-from dataclasses import dataclass, field
 from http import HTTPStatus
 
 import pydantic
@@ -47,8 +43,15 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from .. import costs
-from ..errors import CourseError, ProtocolError
-from ..standins.ws import LocalWebSocketServer, json_http_response, run_until_interrupted
+from ..errors import CourseError
+from ..standins.ws import (
+    SessionServer,
+    WebSocketSession,
+    json_http_response,
+    random_id,
+    run_until_interrupted,
+    server_parser,
+)
 from ..voice.conversation import Conversation, load_conversation
 from ..voice.formats import BYTES_PER_MS, SAMPLE_RATE, silence, to_pcm24
 from ..voice.models import GEMINI_LIVE_MODEL
@@ -63,8 +66,6 @@ OUTPUT_MIME = f"audio/pcm;rate={SAMPLE_RATE}"
 #: Connection lifetime (Gemini API docs: "about 10 minutes"; a GoAway arrives about 60 s before).
 CONNECTION_SECONDS = 600
 GOAWAY_BEFORE_SECONDS = 60
-_ALNUM = string.ascii_letters + string.digits
-_SERVER_MESSAGES = gemini_server_checker(report=None)  # the shared checker (course_utils.voice.events)
 
 
 class GeminiClose(Exception):
@@ -75,26 +76,18 @@ class GeminiClose(Exception):
         self.code, self.reason = code, reason[:120]
 
 
-@dataclass
-class GeminiSessionLog:
-    sent: list[str] = field(default_factory=list)        # raw JSON of every server message
-    received: list[dict] = field(default_factory=list)   # client messages (audio summarised)
-    close_code: int | None = None
-    close_reason: str | None = None
-
-
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.title() for p in rest)
 
 
-class GeminiLiveSession(TurnEngine):
-    """One BidiGenerateContent connection."""
+class GeminiLiveSession(TurnEngine, WebSocketSession):
+    """One BidiGenerateContent connection (sending, checked and logged, is the shared
+    :class:`~course_utils.standins.ws.WebSocketSession`'s; ``log.sent`` keeps the raw JSON)."""
 
     def __init__(self, server: "LocalGeminiLiveServer", ws: ServerConnection, conversation: Conversation):
-        super().__init__(conversation, server.settings)
-        self.server, self.ws = server, ws
-        self.log = GeminiSessionLog()
+        TurnEngine.__init__(self, conversation, server.settings)
+        WebSocketSession.__init__(self, server, ws)
         self.setup: dict | None = None
         self.modalities = ["AUDIO"]
         self.input_transcription = self.output_transcription = False
@@ -102,23 +95,14 @@ class GeminiLiveSession(TurnEngine):
         self.instructions_tokens = 0
         self.assistant_generated_ms = 0.0  # audio generated so far (joins the context)
         self._turn_generated_ms = 0.0
-        self._send_lock = asyncio.Lock()
         self._goaway_sent = False
 
     # -- sending -------------------------------------------------------------------------------------
-    async def send(self, message: dict) -> None:
-        raw = json.dumps(message)
-        if self.server.validate:  # a self-check of the stand-in: it sends only what the SDK declares
-            extras = _SERVER_MESSAGES.parse(message).extras
-            if extras:
-                raise ProtocolError(f"LocalGeminiLiveServer tried to send fields the SDK does not declare: "
-                                    f"{', '.join(extras)}.")
+    def _record(self, event: dict, raw: str) -> None:
         self.log.sent.append(raw)
-        async with self._send_lock:
-            try:
-                await self.ws.send(raw)
-            except ConnectionClosed:
-                self.closed = True
+
+    def _connection_lost(self) -> None:
+        self.closed = True
 
     async def content(self, **fields) -> None:
         await self.send({"serverContent": fields})
@@ -129,7 +113,7 @@ class GeminiLiveSession(TurnEngine):
             async for message in self.ws:
                 await self.handle(message)
         except GeminiClose as exc:
-            self.log.close_code, self.log.close_reason = exc.code, exc.reason
+            self.log.close_code, self.log.closed_reason = exc.code, exc.reason
             await self.ws.close(exc.code, exc.reason)
         except ConnectionClosed:
             pass
@@ -308,7 +292,7 @@ class GeminiLiveSession(TurnEngine):
 
     async def on_tool_call(self, reply: Reply, call_id: str) -> None:
         tool = reply.utterance.tool
-        fc_id = "function-call-" + "".join(secrets.choice(string.digits) for _ in range(19))
+        fc_id = random_id("function-call-", 19, string.digits)
         self.awaiting_tool[fc_id] = self.awaiting_tool.pop(call_id)
         await self.send({"toolCall": {"functionCalls": [{"id": fc_id, "name": tool.name, "args": tool.arguments}]}})
 
@@ -349,7 +333,7 @@ class GeminiLiveSession(TurnEngine):
             raise GeminiClose(1011, "The connection reached its time limit; reconnect with session resumption.")
 
 
-class LocalGeminiLiveServer(LocalWebSocketServer):
+class LocalGeminiLiveServer(SessionServer):
     """The Gemini Live stand-in over TLS on 127.0.0.1 (see the module docstring)."""
 
     def __init__(self, fixture: str = "support_call", *, host: str = "127.0.0.1", port: int = 0, speed: float = 1.0,
@@ -359,13 +343,11 @@ class LocalGeminiLiveServer(LocalWebSocketServer):
             raise CourseError("speed and generation_rate must be positive (1.0 is real time).")
         self.conversation = load_conversation(fixture, "gemini_live")
         self.fixture = fixture
-        super().__init__(host, port)
+        super().__init__(host, port, validate=validate)
         self.settings = EngineSettings(speed=speed, chunk_ms=chunk_ms, lead_ms=0, generation_rate=generation_rate,
                                        gate_on_timeline=False, tool_call_before_audio=False)
         self.models = models
         self.connection_seconds = connection_seconds
-        self.validate = validate
-        self.sessions: list[GeminiLiveSession] = []
         self._cert: LocalCertificate | None = None
 
     @property
@@ -404,21 +386,18 @@ class LocalGeminiLiveServer(LocalWebSocketServer):
             return _http_error(HTTPStatus.UNAUTHORIZED, "Missing API key: send it in the x-goog-api-key header.")
         return None
 
-    async def _handler(self, ws: ServerConnection) -> None:
-        session = GeminiLiveSession(self, ws, self.conversation)
-        self.sessions.append(session)
-        await session.run()
+    def _server_checker(self):
+        return gemini_server_checker(report=None)  # the shared checker (course_utils.voice.events)
+
+    def _new_session(self, ws: ServerConnection) -> GeminiLiveSession:
+        return GeminiLiveSession(self, ws, self.conversation)
 
     async def start(self) -> "LocalGeminiLiveServer":
         self._cert = make_local_certificate()  # a fresh throwaway certificate for each start
         return await super().start()
 
     def _serve_options(self) -> dict:
-        return {"ssl": self._cert.server_context(), "max_queue": None}  # keep reading: see the close at once
-
-    async def _close_sessions(self) -> None:
-        for s in self.sessions:
-            await s.shutdown()
+        return {**super()._serve_options(), "ssl": self._cert.server_context()}
 
     def __repr__(self) -> str:
         where = self.base_url if self.running else "not running"
@@ -430,11 +409,8 @@ def _http_error(status: HTTPStatus, message: str) -> Response:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="A local Gemini Live stand-in (BidiGenerateContent over TLS).")
-    parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--fixture", default="support_call")
-    parser.add_argument("--speed", type=float, default=1.0)
+    parser = server_parser("A local Gemini Live stand-in (BidiGenerateContent over TLS).", port=8766,
+                           fixture="support_call", speed_help="pace replies at this many times real time")
     parser.add_argument("--cert-out", default="local-gemini-live-cert.pem", help="where to write the server's certificate")
     args = parser.parse_args(argv)
 

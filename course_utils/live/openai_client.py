@@ -4,7 +4,7 @@ The model decides turn-taking, so the client is small: start the session, keep t
 open, play what arrives, answer delegated work, read the usage. There is no VAD to configure and
 nothing to cancel or truncate: when the user talks over a reply, the model goes quiet by itself.
 
-    async with LiveClient("gpt-live-1.1", websocket_base_url=server.websocket_base_url) as live:
+    async with LiveClient("gpt-live-1.1", websocket_base_url=server.websocket_base_url) as live:   # connect()
         await live.say("data/fixtures/live/support_call/audio/user_01.flac")
         reply = await live.wait_for_reply()
         print(reply.text)
@@ -17,8 +17,9 @@ nothing to cancel or truncate: when the user talks over a reply, the model goes 
 * transcripts come from the SDK's own ``AsyncTranscriptGrouper`` (timestamped pieces -> segments).
 * ``session.delegation.created`` runs your Python function and answers with
   ``session.commentary.append`` (the model speaks the result).
-* the session is priced before it starts (``ledger.reserve`` for ``max_minutes``), closed if it runs
+* the session is priced before it starts (``ledger.session(...)`` for ``max_minutes``), closed if it runs
   past them, and settled from ``session.closed`` usage (billable seconds x the per-minute price).
+* each reply is a :class:`~course_utils.voice.reply.VoiceReply` (one stretch of output audio).
 * every event is traced (:class:`~course_utils.live.trace.LiveTrace`) for the latency table and
   the timeline plot.
 
@@ -26,7 +27,8 @@ The receive-loop rule (all voice clients hold to it): the receive loop survives 
 - an unknown event type, an unknown field, a malformed payload (bad JSON, audio that is not base64)
 or a handler that raises - reports it once (a warning, and a line in ``receive_problems``), and keeps
 the session; only the transport closing ends it. A bad audio delta is dropped and counted
-(``dropped_audio_deltas``).
+(``dropped_audio_deltas``). The shell (connect/close, say, waits, reporting) is
+:class:`~course_utils.voice.session.MicSession`, shared with Gemini Live and translation.
 """
 from __future__ import annotations
 
@@ -38,15 +40,17 @@ import os
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Union
 
 from ..config import get_config
-from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
-from ..voice.audio import load_audio
-from ..voice.formats import AudioFormat, duration_ms
+from ..endpoints import route
+from ..errors import CourseError
+from ..voice.formats import AudioFormat
 from ..voice.models import OPENAI_LIVE_MODEL as DEFAULT_MODEL
 from ..voice.playback import VirtualClockSink
+from ..voice.reply import VoiceReply
+from ..voice.session import MicSession, check_speed, expect_event
 from .mic import Microphone
 from .trace import LiveTrace
 
@@ -64,31 +68,18 @@ class DelegationRequest:
     user_text: str
 
 
-@dataclass
-class ReplyInfo:
-    """One reply as the client saw it."""
-
-    index: int
-    id: str
-    text: str = ""
-    audio_ms: float = 0.0
-    deltas: int = 0
-    interrupted: bool = False
-
-
 Delegate = Callable[[DelegationRequest], Union[str, Awaitable[str]]]
 
 
-@dataclass
 class _ReplyState:
-    info: ReplyInfo
-    first_delta: float = 0.0
-    last_delta: float = 0.0
-    words: list[str] = field(default_factory=list)
+    def __init__(self, info: VoiceReply):
+        self.info, self.first_delta, self.last_delta, self.words = info, 0.0, 0.0, []
 
 
-class LiveClient:
+class LiveClient(MicSession):
     """OpenAI Live session (see the module docstring). Use as ``async with LiveClient(...) as live``."""
+
+    label = "Live"
 
     def __init__(self, model: str = DEFAULT_MODEL, *, instructions: str | None = None, voice: str = "marin",
                  audio_format: dict | None = None, delegate: Delegate | None = None,
@@ -96,8 +87,8 @@ class LiveClient:
                  max_minutes: float = 5.0, chunk_ms: int = 50, timeout: float = 15.0,
                  on_segment: Callable[[Any], Any] | None = None, record_as: str | None = None,
                  record_root: os.PathLike | None = None, reply_gap_ms: float = 800.0):
-        if speed <= 0:
-            raise CourseError(f"speed must be positive (got {speed}); 1.0 is real time.")
+        speed = check_speed(speed)
+        self._init_shell()
         self.model, self.instructions, self.voice = model, instructions, voice
         self.format = AudioFormat.from_config(audio_format)
         self.delegate = delegate
@@ -116,7 +107,7 @@ class LiveClient:
         self.closed_reason: str | None = None
         self.errors: list[Any] = []    # ErrorEvent objects received
         self.segments: list[Any] = []  # closed TranscriptSegment snapshots, in order
-        self.replies: list[ReplyInfo] = []
+        self.replies: list[VoiceReply] = []
         self.delegations: list[tuple[DelegationRequest, str]] = []
         self.cost = None               # CostBreakdown once settled
         self._reply: _ReplyState | None = None
@@ -127,45 +118,33 @@ class LiveClient:
         self._receiver: asyncio.Task | None = None
         self._grouper = None
         self._mic: Microphone | None = None
-        self._closed = asyncio.Event()
-        self._activity = asyncio.Event()
-        self._entry = None
+        self.budget = None             # the session's SessionBudget in the ledger
         self._tasks: set[asyncio.Task] = set()
         self._recorder = None
-        self.receive_problems: list[str] = []   # each kind of bad received event, reported once
-        self._problem_keys: set = set()
         self.dropped_audio_deltas = 0
         from .validate import live_server_checker
 
         self._checker = live_server_checker(report=lambda line: self._problem(("type", line), line))
 
     # -- lifecycle -----------------------------------------------------------------------------------
-    async def __aenter__(self) -> "LiveClient":
-        return await self.start()
-
-    async def __aexit__(self, exc_type, exc, tb) -> None:
-        await self.close()
-
-    async def start(self) -> "LiveClient":
+    async def connect(self) -> "LiveClient":
         """Price the session, connect, ``session.start``, wait for ``session.started``, open the mic."""
         from openai import AsyncOpenAI
         from openai.lib.live import AsyncTranscriptGrouper
 
         from ..costs import estimate_live_session
 
-        cfg = get_config()
-        if cfg.is_replay and not self.websocket_base_url:
-            raise CourseError("Replay mode talks to a local server: start LocalLiveServer and pass "
-                              "websocket_base_url=server.websocket_base_url (or use setup(mode='live') with a key).")
+        r = route("openai", "live", url=self.websocket_base_url, speed=self.speed)   # replay needs a local server
+        self.speed = r.speed                                                          # live: real time
         try:
             estimate = estimate_live_session(self.model, self.max_minutes)
         except CourseError:
             kind = "a Realtime model (use course_utils.realtime)" if "realtime" in self.model else "not a Live model"
             raise CourseError(f"{self.model} is {kind}; Live sessions take gpt-live-1 or gpt-live-1.1.") from None
-        self._entry = cfg.ledger.reserve("openai", self.model, f"Live session (up to {self.max_minutes:g} min)",
-                                         estimate.total_usd)
-        try:
-            self._client = AsyncOpenAI(api_key=cfg.key("openai"), websocket_base_url=self.websocket_base_url)
+        self.budget = get_config().ledger.session("openai", self.model, f"Live session (up to {self.max_minutes:g} min)",
+                                                  estimate.total_usd)   # may refuse: nothing opened yet
+        async with self._opening("session.started"):
+            self._client = AsyncOpenAI(api_key=r.api_key, websocket_base_url=r.base_url)
             self._conn = await asyncio.wait_for(self._client.live.connect().enter(), self.timeout)
             session: dict[str, Any] = {"model": self.model,
                                        "audio": {"format": self.format.as_config(), "output": {"voice": self.voice}}}
@@ -177,46 +156,23 @@ class LiveClient:
             self.trace.sent({"type": "session.start"})
             first = await asyncio.wait_for(self._conn.recv(), self.timeout)
             self.trace.received({"type": first.type})
-            if first.type == "error":
-                raise ServerErrorEvent(f"session.start was refused: {first.error.message}", code=first.error.code,
-                                       event_id=first.event_id)
-            if first.type != "session.started":
-                raise ProtocolError(f"Expected session.started after session.start, got {first.type}.")
-        except asyncio.TimeoutError:
-            self._entry.cancel("timeout")
-            await self._abort()
-            raise OperationTimeout(f"No session.started within {self.timeout:g} s; check the URL and key.") from None
-        except BaseException as exc:
-            if self._entry.status == "reserved":
-                self._entry.cancel(type(exc).__name__)
-            await self._abort()
-            raise
+            expect_event(first, "session.started", "session.start")
         self.session = first.session
-        if cfg.is_record or self.record_as:
+        if r.record or self.record_as:
             from .recording import LiveRecorder
             self._recorder = LiveRecorder(self.model, self.format, clock=lambda: self._mic.sent_ms if self._mic else 0.0)
             self._recorder.received(first)
         self._grouper = AsyncTranscriptGrouper()
         self._grouper.on("segment.closed", self._on_segment_closed)
         self._receiver = asyncio.ensure_future(self._receive())
-        self._mic = Microphone(self._send_audio, chunk_ms=self.chunk_ms, speed=self.speed,
-                               on_start=self._utterance_start, on_end=self._utterance_end,
-                               on_speech_end=lambda: self.trace.local("user.speech_end")).start()
+        self._open_mic(Microphone, self._send_audio)
         return self
-
-    async def _abort(self) -> None:
-        if self._conn is not None:
-            try:
-                await self._conn.close()
-            except Exception:
-                pass
 
     async def close(self, timeout: float | None = None) -> None:
         """``session.close``, wait for ``session.closed`` (final usage), settle the cost."""
         if self._conn is None:
             return
-        if self._mic is not None:
-            await self._mic.stop()
+        await self._stop_mic()
         if not self._closed.is_set():
             try:
                 await self._conn.session.close()
@@ -229,20 +185,14 @@ class LiveClient:
                 pass
         for task in list(self._tasks):
             task.cancel()
-        if self._receiver is not None:
-            self._receiver.cancel()
-            try:
-                await self._receiver
-            except (asyncio.CancelledError, Exception):
-                pass
+        await self._stop_receiver()
         if self._grouper is not None:
             await self._grouper.close()
         await self._abort()
         self._conn = None
         self._settle()
         if self._recorder is not None:
-            self.recording_path = self._recorder.save(self.record_as or f"recorded_{self.model.replace('.', '_')}",
-                                                     get_config().secrets(), root=self.record_root)
+            self._save_recording(self._recorder)
 
     def _settle(self) -> None:
         from ..costs import estimate_live_session
@@ -250,8 +200,8 @@ class LiveClient:
         seconds = float(self.usage.seconds) if self.usage is not None else 0.0
         self.cost = estimate_live_session(self.model, seconds / 60)
         self.cost.title = f"{self.model} session, {seconds:g} s billed"
-        if self._entry is not None and self._entry.status == "reserved":
-            self._entry.settle(self.cost.total_usd, billable_seconds=seconds, closed=self.closed_reason or "no session.closed")
+        if self.budget is not None:
+            self.budget.settle(self.cost.total_usd, billable_seconds=seconds, closed=self.closed_reason or "no session.closed")
 
     # -- sending --------------------------------------------------------------------------------------
     async def _send_audio(self, pcm24: bytes) -> None:
@@ -268,70 +218,28 @@ class LiveClient:
             r.info.interrupted = True
         self.trace.local("user.audio_start")
 
-    def _utterance_end(self) -> None:
-        self.trace.local("user.audio_end")
-
-    async def say(self, audio: AudioInput, *, wait: bool = True, sample_rate: int | None = None) -> None:
-        """Speak into the session: a path to a WAV/FLAC file, PCM16 bytes, or a numpy array.
-
-        With ``wait`` (default) return once the last chunk has been sent.
-        """
-        if self._mic is None:
-            raise CourseError("The session is not started: use 'async with LiveClient(...) as live'.")
-        pcm = load_audio(audio, sample_rate).astype("<i2").tobytes()
-        fut = self._mic.say(pcm)
-        if wait:
-            seconds = duration_ms(pcm) / 1000 / self.speed + self.timeout
-            try:
-                await asyncio.wait_for(asyncio.shield(fut), seconds)
-            except asyncio.TimeoutError:
-                raise OperationTimeout(f"The utterance was not sent within {seconds:.0f} s.") from None
-
-    async def wait_for_reply(self, timeout: float = 30.0, quiet_ms: float | None = None) -> ReplyInfo:
+    async def wait_for_reply(self, timeout: float = 30.0, quiet_ms: float | None = None) -> VoiceReply:
         """Wait until the model has answered the last utterance: its audio started after the user began
         speaking, then stopped for ``quiet_ms`` (session time; default ``reply_gap_ms``) and finished
-        playing. Returns that reply."""
+        playing. Returns that reply (its status then "completed")."""
         quiet_ms = self.reply_gap_ms if quiet_ms is None else quiet_ms
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+
+        def ready() -> VoiceReply | None:
             r = self._reply
             answered = r is not None and not self._mic_busy() and r.first_delta >= self._last_start
             if answered and self._quiet(r, quiet_ms) and not self.sink.is_playing:
+                r.info.status, r.info.complete = "completed", True
                 return r.info
-            if self._closed.is_set():
-                raise CourseError(f"The session closed ({self.closed_reason}) before the reply finished.")
-            if loop.time() > deadline:
-                raise OperationTimeout(f"No finished reply within {timeout:g} s (replies so far: {len(self.replies)}).")
-            self._activity.clear()
-            try:
-                await asyncio.wait_for(self._activity.wait(), min(0.05, max(0.001, deadline - loop.time())))
-            except asyncio.TimeoutError:
-                pass
+            return None
 
-    async def pause(self, ms: float) -> None:
-        """Let ``ms`` of session time pass (the microphone keeps streaming silence)."""
-        await asyncio.sleep(ms / 1000 / self.speed)
-
-    def _mic_busy(self) -> bool:
-        return self._mic is not None and self._mic.speaking
+        return await self._wait_until(
+            ready, timeout, lambda: f"The session closed ({self.closed_reason}) before the reply finished.",
+            lambda: f"No finished reply within {timeout:g} s (replies so far: {len(self.replies)}).")
 
     def _quiet(self, r: _ReplyState, quiet_ms: float = 800.0) -> bool:
         return asyncio.get_running_loop().time() - r.last_delta >= quiet_ms / 1000 / self.speed
 
     # -- receiving ------------------------------------------------------------------------------------
-    def _problem(self, key, line: str) -> None:
-        """Report one kind of bad received event once (a warning and ``receive_problems``)."""
-        if key in self._problem_keys:
-            return
-        self._problem_keys.add(key)
-        from ..secrets import scrub
-
-        line = scrub(line, get_config().secrets())[:300] + " (the session goes on; reported once)"
-        self.receive_problems.append(line)
-        self.trace.local("receive.problem", what=line[:200])
-        warnings.warn(f"Live: {line}", stacklevel=3)
-
     async def _receive(self) -> None:
         """The receive loop: one bad event is reported (once per kind) and skipped; only the transport
         closing ends the loop."""
@@ -392,8 +300,7 @@ class LiveClient:
                 r = self._new_reply()
                 r.first_delta = loop.time()
             r.last_delta = loop.time()
-            r.info.deltas += 1
-            r.info.audio_ms += duration_ms(pcm24)
+            r.info.add_audio(pcm24)
             self.sink.write(r.info.id, pcm24)
             self.trace.received({"type": etype}).response_id = r.info.id
             return
@@ -403,7 +310,7 @@ class LiveClient:
             if self._reply is not None:
                 ev.response_id = self._reply.info.id
                 self._reply.words.append(event.delta)
-                self._reply.info.text = "".join(self._reply.words).strip()
+                self._reply.info.transcript = "".join(self._reply.words).strip()
             self._since_assistant.clear()
         elif etype == "session.input_transcript.delta":
             self._since_assistant.append(event.delta)
@@ -425,7 +332,8 @@ class LiveClient:
         await self._grouper.push(event)
 
     def _new_reply(self) -> _ReplyState:
-        info = ReplyInfo(len(self.replies) + 1, f"reply_{len(self.replies) + 1}")
+        info = VoiceReply(f"reply_{len(self.replies) + 1}", len(self.replies) + 1,
+                          user_text="".join(self._since_assistant).strip())
         self.replies.append(info)
         self._reply = _ReplyState(info)
         return self._reply

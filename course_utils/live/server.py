@@ -33,28 +33,20 @@ script's words, timed on the audio it actually heard).
 """
 from __future__ import annotations
 
-import argparse
-import asyncio
 import base64
-import binascii
-import json
-import secrets
-import string
 import time
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
+from websockets.http11 import Response
 
 from .. import costs
-from ..errors import CourseError, ProtocolError
-from ..standins.ws import BadFrame, LocalWebSocketServer, openai_http_error, parse_json_frame, run_until_interrupted
+from ..errors import CourseError
+from ..standins.openai_ws import ClientError, OpenAISession, OpenAISessionServer, decode_audio_append, openai_http_error
+from ..standins.ws import random_id, run_until_interrupted, server_parser
 from ..voice.conversation import Conversation, load_conversation
-from ..voice.events import EventError
 from ..voice.formats import G711_RATE, AudioFormat
 from ..voice.models import OPENAI_LIVE_MODEL
 from .engine import EngineSettings, Reply, TurnEngine
@@ -74,147 +66,52 @@ CLIENT_EVENTS = (
     "session.thinking.append", "session.commentary.append", "decision.create", "decision.item.create",
     "decision.item.delete", "response.item.create", "response.create", "session.close",
 )
-_ALNUM = string.ascii_letters + string.digits
-#: The shared checker (:mod:`course_utils.voice.events`), silent: the server answers with events.
-_CLIENT_EVENTS = live_client_checker(report=None)
-_SERVER_EVENTS = live_server_checker(report=None)
 
 
-def _id(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(_ALNUM) for _ in range(21))
+class LiveSession(TurnEngine, OpenAISession):
+    """One Live WebSocket connection: the protocol state machine around the turn engine (the receive
+    loop, the client-event check and the error events are :class:`~course_utils.standins.openai_ws.OpenAISession`'s)."""
 
-
-class LiveError(Exception):
-    """A client mistake answered with an ``error`` event (the session stays open)."""
-
-    def __init__(self, code: str, message: str, param: str | None = None, etype: str = "invalid_request_error"):
-        super().__init__(message)
-        self.code, self.message, self.param, self.etype = code, message, param, etype
-
-
-@dataclass
-class SessionLog:
-    """What one connection saw: every event the server sent (and the client events it received)."""
-
-    id: str | None = None
-    sent: list[dict] = field(default_factory=list)
-    received: list[dict] = field(default_factory=list)
-    closed_reason: str | None = None
-
-
-class LiveSession(TurnEngine):
-    """One Live WebSocket connection: the protocol state machine around the turn engine."""
+    CLIENT_EVENTS = CLIENT_EVENTS
+    ERROR_ID_FIELD = "client_event_id"
+    SCOPE = "this stand-in covers client delegation only"
 
     def __init__(self, server: "LocalLiveServer", ws: ServerConnection, conversation: Conversation):
-        super().__init__(conversation, server.settings)
-        self.server, self.ws = server, ws
-        self.log = SessionLog()
+        TurnEngine.__init__(self, conversation, server.settings)
+        OpenAISession.__init__(self, server, ws)
         self.state = "new"  # new -> active -> closed
         self.session: dict[str, Any] = {}
         self.format = AudioFormat()
         self.delegations: set[str] = set()
-        self._send_lock = asyncio.Lock()
         self._next_usage_ms = server.usage_interval_ms
 
-    # -- sending -------------------------------------------------------------------------------
-    async def send(self, event: dict) -> None:
-        if self.server.validate:  # a self-check of the stand-in: it sends only what the SDK declares
-            extras = _SERVER_EVENTS.parse(event).extras
-            if extras:
-                raise ProtocolError(f"LocalLiveServer tried to send {event.get('type')!r} with fields the SDK does "
-                                    f"not declare: {', '.join(extras)}.")
-        if self.server.keep_events:
-            self.log.sent.append(event)
-        async with self._send_lock:
-            try:
-                await self.ws.send(json.dumps(event))
-            except ConnectionClosed:
-                self.closed = True
+    # -- the protocol shell's hooks -----------------------------------------------------------------
+    def _connection_lost(self) -> None:
+        self.closed = True
 
-    async def error(self, err: LiveError, client_event_id: str | None = None) -> None:
-        body = {"type": err.etype, "code": err.code, "message": err.message}
-        if err.param:
-            body["param"] = err.param
-        if client_event_id:
-            body["client_event_id"] = client_event_id
-        event = {"type": "error", "event_id": _id("event_"), "error": body}
-        if client_event_id:
-            event["client_event_id"] = client_event_id
-        await self.send(event)
-
-    def _ack(self, etype: str, client_event_id: str | None, **fields) -> dict:
-        event = {"type": etype, "event_id": _id("event_"), **fields}
+    def _error_event(self, err: ClientError, client_event_id: str | None) -> dict:
+        event = super()._error_event(err, client_event_id)
         if client_event_id:
             event["client_event_id"] = client_event_id
         return event
 
-    # -- receiving -----------------------------------------------------------------------------
-    async def run(self) -> None:
-        try:
-            async for message in self.ws:
-                try:
-                    await self.handle(message)
-                except LiveError as err:
-                    cid = None
-                    try:
-                        data = parse_json_frame(message)
-                        cid = data.get("event_id") if isinstance(data, dict) else None
-                    except BadFrame:
-                        pass
-                    await self.error(err, cid if isinstance(cid, str) else None)
-                if self.state == "closed":
-                    break
-        except ConnectionClosed:
-            pass
-        finally:
-            await self.shutdown()
-            if self.log.closed_reason is None:
-                self.log.closed_reason = "connection_lost"
-
-    async def handle(self, message: str | bytes) -> None:
-        try:
-            data = parse_json_frame(message)
-        except BadFrame as exc:
-            raise LiveError("invalid_json", str(exc)) from None
-        if not isinstance(data, dict):
-            raise LiveError("invalid_json", "An event must be a JSON object with a 'type'.")
-        etype = data.get("type")
-        if not isinstance(etype, str):
-            raise LiveError("missing_required_parameter", "Missing required parameter: 'type'.", "type")
-        if etype not in CLIENT_EVENTS:
-            raise LiveError("invalid_value", f"Invalid value: '{etype}'. Supported values are: "
-                                             + ", ".join(f"'{t}'" for t in CLIENT_EVENTS) + ".", "type")
-        if self.server.keep_events:
-            self.log.received.append({k: (f"<{len(v)} chars>" if k == "audio" and isinstance(v, str) else v)
-                                      for k, v in data.items()})
-        self._validate(data)
-        cid = data.get("event_id")
+    def _check_state(self, etype: str) -> None:
         if self.state == "new" and etype != "session.start":
-            raise LiveError("session_not_started", f"'{etype}' was sent before the session started: send "
-                                                   f"session.start first and wait for session.started.")
-        handler = getattr(self, "_on_" + etype.replace(".", "_"), None)
-        if handler is None:
-            raise LiveError("not_supported", f"LocalLiveServer does not implement '{etype}' (the real API "
-                                             f"does); this stand-in covers client delegation only.", "type")
-        await handler(data, cid)
+            raise ClientError("session_not_started", f"'{etype}' was sent before the session started: send "
+                                                     f"session.start first and wait for session.started.")
 
-    def _validate(self, data: dict) -> None:
-        """Every client event, microphone chunks included, goes through the shared checker once. Its
-        undeclared fields are refused here, as the real API refuses unknown parameters."""
-        try:
-            extras = _CLIENT_EVENTS.parse(data).extras
-        except EventError as exc:
-            if exc.kind == "missing":
-                raise LiveError("missing_required_parameter", f"Missing required parameter: '{exc.loc}'.",
-                                exc.loc) from None
-            raise LiveError("invalid_value", f"Invalid value for '{exc.loc}': {exc.detail}.", exc.loc) from None
-        if extras:
-            raise LiveError("unknown_parameter", f"Unknown parameter: '{extras[0]}'.", extras[0])
+    @staticmethod
+    def _ack(etype: str, request: dict | None, **fields) -> dict:
+        """A server event answering the client event ``request`` (its ``event_id`` is echoed)."""
+        event = {"type": etype, "event_id": random_id("event_"), **fields}
+        if request and request.get("event_id"):
+            event["client_event_id"] = request["event_id"]
+        return event
 
     # -- session lifecycle -----------------------------------------------------------------------
-    async def _on_session_start(self, data: dict, cid: str | None) -> None:
+    async def _on_session_start(self, data: dict) -> None:
         if self.state != "new":
-            raise LiveError("session_already_started", "The session has already started; session.start is "
+            raise ClientError("session_already_started", "The session has already started; session.start is "
                                                        "accepted once per connection.", "type")
         cfg = data["session"]
         model = cfg["model"]
@@ -222,19 +119,19 @@ class LiveSession(TurnEngine):
             realtime = model.startswith(("gpt-realtime", "gpt-4o-realtime", "gpt-audio"))
             hint = (f"'{model}' is a Realtime model: use it on /v1/realtime, or pick a Live model"
                     if realtime else f"Unknown Live model '{model}'")
-            raise LiveError("invalid_model", f"{hint} ({', '.join(self.server.models)}).", "session.model")
+            raise ClientError("invalid_model", f"{hint} ({', '.join(self.server.models)}).", "session.model")
         audio = cfg.get("audio") or {}
         fmt = audio.get("format") or AudioFormat().as_config()
         if fmt["type"] != "audio/pcm" and fmt.get("rate") != G711_RATE:
-            raise LiveError("invalid_value", f"G.711 audio ({fmt['type']}) uses 8000 Hz, not {fmt.get('rate')}.",
-                            "session.audio.format.rate")
+            raise ClientError("invalid_value", f"G.711 audio ({fmt['type']}) uses 8000 Hz, not {fmt.get('rate')}.",
+                              "session.audio.format.rate")
         self.format = AudioFormat(fmt["type"], int(fmt["rate"]))
         voice = (audio.get("output") or {}).get("voice") or DEFAULT_VOICE
         delegation = cfg.get("delegation")
         if delegation and delegation.get("type") != "client":
-            raise LiveError("not_supported", f"LocalLiveServer implements client delegation only, not "
+            raise ClientError("not_supported", f"LocalLiveServer implements client delegation only, not "
                                              f"'{delegation.get('type')}'.", "session.delegation.type")
-        self.session = {"id": _id("live_"), "expires_at": int(time.time()) + SESSION_SECONDS, "model": model,
+        self.session = {"id": random_id("live_"), "expires_at": int(time.time()) + SESSION_SECONDS, "model": model,
                         "status": "active",
                         "audio": {"format": {"type": fmt["type"], "rate": int(fmt["rate"])}, "output": {"voice": voice}},
                         "input": cfg.get("input") or []}
@@ -243,94 +140,82 @@ class LiveSession(TurnEngine):
                 self.session[key] = cfg[key]
         self.log.id = self.session["id"]
         self.state = "active"
-        await self.send(self._ack("session.started", cid, session=self.session))
+        await self.send(self._ack("session.started", data, session=self.session))
 
-    async def _on_session_update(self, data: dict, cid: str | None) -> None:
+    async def _on_session_update(self, data: dict) -> None:
         update = data["session"]
         new = update.get("delegation")
         if new is not None:
             old = self.session.get("delegation") or {"type": "client"}
             if new.get("type") != old.get("type"):
-                raise LiveError("invalid_value", "The delegation type cannot change during a session.",
-                                "session.delegation.type")
+                raise ClientError("invalid_value", "The delegation type cannot change during a session.",
+                                  "session.delegation.type")
             self.session["delegation"] = {**old, **{k: v for k, v in new.items() if v is not None}}
         if update.get("triggers") is not None:
             self.session["triggers"] = update["triggers"]
-        await self.send(self._ack("session.updated", cid, session=self.session))
+        await self.send(self._ack("session.updated", data, session=self.session))
 
-    async def _on_session_close(self, data: dict, cid: str | None) -> None:
-        await self.close("close_requested", cid)
+    async def _on_session_close(self, data: dict) -> None:
+        await self.close("close_requested", data)
 
-    async def close(self, reason: str, cid: str | None = None) -> None:
+    async def close(self, reason: str, request: dict | None = None) -> None:
         if self.state == "closed":
             return
         self.state = "closed"
         await self.shutdown()
         self.log.closed_reason = reason
-        await self.send(self._ack("session.closed", cid, reason=reason, session=self.session, usage=self._usage()))
+        await self.send(self._ack("session.closed", request, reason=reason, session=self.session, usage=self._usage()))
         await self.ws.close()
 
     def _usage(self) -> dict:
         return {"seconds": int(self.timeline_ms // 1000)}
 
     # -- audio in ----------------------------------------------------------------------------------
-    async def _on_session_input_audio_append(self, data: dict, cid: str | None) -> None:
+    async def _on_session_input_audio_append(self, data: dict) -> None:
         audio = data.get("audio")
         if not isinstance(audio, str):
-            raise LiveError("invalid_type", "Invalid type for 'audio': expected a base64 string.", "audio")
-        if len(audio) * 3 // 4 > self.server.max_append_bytes:
-            raise LiveError("invalid_value", f"Audio append too large ({len(audio) * 3 // 4} bytes; at most "
-                                             f"{self.server.max_append_bytes}): send 20-100 ms per append.", "audio")
-        try:
-            raw = base64.b64decode(audio, validate=True)
-        except (binascii.Error, ValueError):
-            raise LiveError("invalid_value", f"Invalid 'audio'. Expected base64-encoded audio bytes "
-                                             f"({self.format.describe()}) but got an invalid value.", "audio") from None
-        if raw[:4] in (b"RIFF", b"fLaC", b"OggS") or raw[:3] == b"ID3":
-            raise LiveError("invalid_value", f"Invalid 'audio': got a {raw[:4].decode(errors='replace')} file; send raw "
-                                             f"{self.format.describe()} without a container header.", "audio")
-        if self.format.type == "audio/pcm" and len(raw) % 2:
-            raise LiveError("invalid_value", f"Invalid 'audio': {len(raw)} bytes is not a whole number of PCM16 "
-                                             f"samples ({self.format.describe()} has 2 bytes per sample).", "audio")
+            raise ClientError("invalid_type", "Invalid type for 'audio': expected a base64 string.", "audio")
+        raw = decode_audio_append(audio, self.server.max_append_bytes, self.format.describe(),
+                                  chunk_hint="send 20-100 ms per append", pcm16=self.format.type == "audio/pcm")
         if raw:
             await self.feed(self.format.decode(raw))
 
-    async def _on_session_input_audio_mute(self, data: dict, cid: str | None) -> None:
+    async def _on_session_input_audio_mute(self, data: dict) -> None:
         self.muted = True
-        await self.send(self._ack("session.input_audio.muted", cid))
+        await self.send(self._ack("session.input_audio.muted", data))
 
-    async def _on_session_input_audio_unmute(self, data: dict, cid: str | None) -> None:
+    async def _on_session_input_audio_unmute(self, data: dict) -> None:
         self.muted = False
-        await self.send(self._ack("session.input_audio.unmuted", cid))
+        await self.send(self._ack("session.input_audio.unmuted", data))
 
     # -- context appends and delegation ---------------------------------------------------------------
-    async def _append(self, data: dict, cid: str | None, ack: str) -> None:
+    async def _append(self, data: dict, ack: str) -> None:
         content, delegation_id = data["content"], data.get("delegation_id")
         if len(content) > MAX_CONTEXT_CHARS:
-            raise LiveError("invalid_value", f"'content' is limited to 500 tokens (got about {costs.text_tokens(content)}).",
-                            "content")
+            raise ClientError("invalid_value", f"'content' is limited to 500 tokens (got about {costs.text_tokens(content)}).",
+                              "content")
         if delegation_id is not None and delegation_id not in self.delegations:
-            raise LiveError("invalid_value", f"Unknown delegation_id '{delegation_id}': use the id from "
+            raise ClientError("invalid_value", f"Unknown delegation_id '{delegation_id}': use the id from "
                                              f"session.delegation.created, or null.", "delegation_id")
         at = int(self.timeline_ms)
-        await self.send(self._ack(ack, cid, start_ms=at, end_ms=at))
+        await self.send(self._ack(ack, data, start_ms=at, end_ms=at))
         if ack == "session.commentary.appended" and delegation_id is not None:
             self.tool_result(delegation_id)
 
-    async def _on_session_instructions_append(self, data: dict, cid: str | None) -> None:
-        await self._append(data, cid, "session.instructions.appended")
+    async def _on_session_instructions_append(self, data: dict) -> None:
+        await self._append(data, "session.instructions.appended")
 
-    async def _on_session_thinking_append(self, data: dict, cid: str | None) -> None:
-        await self._append(data, cid, "session.thinking.appended")
+    async def _on_session_thinking_append(self, data: dict) -> None:
+        await self._append(data, "session.thinking.appended")
 
-    async def _on_session_commentary_append(self, data: dict, cid: str | None) -> None:
-        await self._append(data, cid, "session.commentary.appended")
+    async def _on_session_commentary_append(self, data: dict) -> None:
+        await self._append(data, "session.commentary.appended")
 
-    async def _on_response_create(self, data: dict, cid: str | None) -> None:
-        raise LiveError("delegation_required", "response.create requires Responses delegation.", "type")
+    async def _on_response_create(self, data: dict) -> None:
+        raise ClientError("delegation_required", "response.create requires Responses delegation.", "type")
 
-    async def _on_response_item_create(self, data: dict, cid: str | None) -> None:
-        raise LiveError("delegation_required", "response.item.create requires Responses delegation.", "type")
+    async def _on_response_item_create(self, data: dict) -> None:
+        raise ClientError("delegation_required", "response.item.create requires Responses delegation.", "type")
 
     # -- engine hooks -> wire events ----------------------------------------------------------------
     async def on_timeline(self) -> None:
@@ -358,15 +243,17 @@ class LiveSession(TurnEngine):
             await self.send(self._ack("session.output_transcript.delta", None, delta=text, start_ms=int(a), end_ms=int(b)))
 
     async def on_tool_call(self, reply: Reply, call_id: str) -> None:
-        delegation_id = _id("item_")
+        delegation_id = random_id("item_")
         self.delegations.add(delegation_id)
         self.awaiting_tool[delegation_id] = self.awaiting_tool.pop(call_id)
         await self.send(self._ack("session.delegation.created", None, offset_ms=int(self.timeline_ms),
                                   delegation={"id": delegation_id, "type": "delegation", "target": "client"}))
 
 
-class LocalLiveServer(LocalWebSocketServer):
+class LocalLiveServer(OpenAISessionServer):
     """The Live stand-in: ``async with LocalLiveServer(fixture="support_call") as server: server.url``."""
+
+    PATH, ENDPOINT = PATH, "Live"
 
     def __init__(self, fixture: "str | Path" = "support_call", *, host: str = "127.0.0.1", port: int = 0, speed: float = 1.0,
                  chunk_ms: int = 100, usage_interval_ms: int = 15000, session_seconds: int = SESSION_SECONDS,
@@ -376,78 +263,44 @@ class LocalLiveServer(LocalWebSocketServer):
             raise CourseError(f"speed must be positive (got {speed}); 1.0 is real time.")
         self.conversation = load_conversation(fixture, "live")
         self.fixture = fixture
-        super().__init__(host, port)
+        # keep_events: each session's log of events (tests read it; a long-running server may not)
+        super().__init__(host, port, validate=validate, keep_events=keep_events)
         self.settings = settings or EngineSettings(speed=speed, chunk_ms=chunk_ms)
         self.usage_interval_ms = usage_interval_ms
         self.session_seconds = session_seconds
         self.max_append_bytes = max_append_bytes
         self.models = models
-        self.validate = validate
-        self.keep_events = keep_events  # each session's log of events (tests read it; a long-running server may not)
-        self.sessions: list[LiveSession] = []
 
     @property
     def speed(self) -> float:
         return self.settings.speed
 
-    @property
-    def url(self) -> str:
-        """The WebSocket URL of the Live endpoint (``ws://127.0.0.1:PORT/v1/live/sessions``)."""
-        return f"ws://{self.host}:{self.bound_port}{PATH}"
+    def _server_checker(self):
+        return live_server_checker(report=None)   # the shared checker, silent: the server answers with events
 
-    @property
-    def websocket_base_url(self) -> str:
-        """What to pass as ``AsyncOpenAI(websocket_base_url=...)``: the SDK appends ``/live/sessions``."""
-        return f"ws://{self.host}:{self.bound_port}/v1"
+    def _client_checker(self):
+        return live_client_checker(report=None)
 
-    def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        path, _, query = request.path.partition("?")
-        if path.rstrip("/") != PATH:
-            return openai_http_error(HTTPStatus.NOT_FOUND, f"No Live endpoint at {path}; connect to {PATH}.", "not_found")
-        auth = request.headers.get("Authorization", "")
-        if not auth.startswith("Bearer ") or len(auth) <= len("Bearer "):
-            return openai_http_error(HTTPStatus.UNAUTHORIZED, "Missing bearer authentication in the Authorization header.",
-                               "invalid_api_key")
+    def _check_query(self, query: str) -> Response | None:
         if "model=" in query:
             return openai_http_error(HTTPStatus.BAD_REQUEST, "Live sessions take the model in session.start, not as a "
-                                                       "URL query parameter.", "invalid_request_error")
+                                                             "URL query parameter.", "invalid_request_error")
         return None
 
-    async def _handler(self, ws: ServerConnection) -> None:
-        session = LiveSession(self, ws, self.conversation)
-        self.sessions.append(session)
-        try:
-            await session.run()
-        finally:
-            if not self.keep_events:
-                self.sessions.remove(session)
-
-    def _serve_options(self) -> dict:
-        return {"compression": None, "max_queue": None}  # keep reading: a close behind streamed audio is seen
-
-    async def _close_sessions(self) -> None:
-        for s in self.sessions:
-            await s.shutdown()
+    def _new_session(self, ws: ServerConnection) -> LiveSession:
+        return LiveSession(self, ws, self.conversation)
 
     def __repr__(self) -> str:
         where = self.url if self.running else "not running"
         return f"LocalLiveServer(fixture={self.fixture!r}, speed={self.speed}, {where})"
 
 
-def _announce(server: LocalLiveServer) -> None:
-    print(f"LocalLiveServer ({server.fixture}) at {server.url}", flush=True)
-    print(f"  AsyncOpenAI(websocket_base_url={server.websocket_base_url!r})", flush=True)
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="A local OpenAI Live-compatible WebSocket server (fixture replay).")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--fixture", default="support_call")
-    parser.add_argument("--speed", type=float, default=1.0, help="pace replies at this many times real time")
+    parser = server_parser("A local OpenAI Live-compatible WebSocket server (fixture replay).", port=8765,
+                           fixture="support_call", speed_help="pace replies at this many times real time")
     args = parser.parse_args(argv)
     run_until_interrupted(LocalLiveServer(args.fixture, host=args.host, port=args.port, speed=args.speed,
-                                          keep_events=False), _announce)
+                                          keep_events=False), LocalLiveServer.announce)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,11 @@ truncates what the user did not hear. (The OpenAI Live API, in ``course_utils.li
 decide.) Start with :class:`RealtimeClient`; in replay mode it starts a :class:`LocalRealtimeServer`
 replaying a conversation fixture from ``data/fixtures/realtime/``.
 """
-from .client import DEFAULT_MODEL, RealtimeClient, ResponseResult
+from .client import DEFAULT_MODEL, RealtimeClient
 from .conversation import list_conversations, load_conversation
 from .schema import validate_client_event, validate_server_event
 
-__all__ = ["RealtimeClient", "ResponseResult", "LocalRealtimeServer", "DEFAULT_MODEL", "load_conversation",
+__all__ = ["RealtimeClient", "LocalRealtimeServer", "DEFAULT_MODEL", "load_conversation",
            "list_conversations", "validate_client_event", "validate_server_event"]
 
 

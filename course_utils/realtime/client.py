@@ -27,13 +27,15 @@ The receive-loop rule (all voice clients hold to it): the receive loop survives 
 audio that is not base64) or a handler that raises - reports it once (a warning, and a line in
 ``receive_problems``), and keeps the session; only the transport closing ends it.
 
-Split along its seams: receiving and waiting are in :mod:`.receive`, :class:`ResponseResult` in
-:mod:`.results` (re-exported here).
+Each response is a :class:`~course_utils.voice.reply.VoiceReply` (the one reply type of every voice
+client); tools are the one registry of :mod:`course_utils.voice.tools`; the session's place in the
+ledger is a :class:`~course_utils.ledger.SessionBudget`; where it connects comes from
+:func:`course_utils.endpoints.route`. Split along its seams: receiving and waiting are in
+:mod:`.receive`, the per-response state in :mod:`.results`.
 """
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import warnings
 from collections import deque
@@ -44,17 +46,18 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from ..config import get_config
+from ..endpoints import route
 from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
 from ..voice.audio import b64encode_pcm, chunk_pcm, load_audio
 from ..voice.formats import duration_ms
 from ..voice.models import REALTIME_MODEL as DEFAULT_MODEL
 from ..voice.playback import InlinePlayerSink, PlaybackSink
+from ..voice.reply import VoiceReply
+from ..voice.tools import ToolCall, ToolRegistry
 from ..voice.trace import Trace
 from .receive import ReceiveMixin
-from .results import Handler, ResponseResult, _ResponseState, _tool_schema  # noqa: F401  (ResponseResult: re-exported)
+from .results import Handler, _ResponseState
 from .schema import client_checker, server_checker
-
-OPENAI_REALTIME_URL = "wss://api.openai.com/v1/realtime"
 
 #: How long close() lets the receive loop finish the events already buffered (a learner's handler that
 #: is still running then is cancelled: the socket is closed already).
@@ -81,12 +84,7 @@ class RealtimeClient(ReceiveMixin):
                  timeout: float = 30.0, server_options: dict | None = None):
         if on_error not in ("raise", "warn"):
             raise CourseError("on_error must be 'raise' or 'warn'.")
-        if speed <= 0:
-            raise CourseError(f"speed must be positive (got {speed}).")
-        if url is None and not get_config().is_replay and speed != 1.0:
-            warnings.warn(f"speed={speed:g} applies to replay only; the real API runs at real time (speed 1).",
-                          stacklevel=2)
-            speed = 1.0
+        speed = route("openai", "realtime", url=url, speed=speed, api_key=api_key).speed   # live: real time
         self.model, self.fixture, self.speed = model, fixture, float(speed)
         self.url, self._api_key = url, api_key
         self.sink: PlaybackSink = sink if sink is not None else InlinePlayerSink(speed=self.speed)
@@ -96,9 +94,9 @@ class RealtimeClient(ReceiveMixin):
         self.server_options = dict(server_options or {})
         self._estimate = (estimate_turns, estimate_user_seconds, estimate_assistant_seconds)
         self.session: dict = {}
-        self.tools: dict[str, tuple[Callable, dict]] = {}
+        self.tools = ToolRegistry(timeout=timeout, source="Realtime")
         self.responses: dict[str, _ResponseState] = {}
-        self.results: list[ResponseResult] = []
+        self.results: list[VoiceReply] = []
         self.errors: list[ServerErrorEvent] = []
         self.truncations: list[dict] = []
         self.active_response: str | None = None
@@ -106,13 +104,14 @@ class RealtimeClient(ReceiveMixin):
         self.server = None
         self._handlers: dict[str, list[Handler]] = {}
         self._subscribers: list[asyncio.Queue] = []
-        self._finished: deque[ResponseResult] = deque()
+        self._finished: deque[VoiceReply] = deque()
         self._changed: asyncio.Event | None = None
         self._reader: asyncio.Task | None = None
         self._pending_error: ServerErrorEvent | None = None
         self._tool_tasks: set[asyncio.Task] = set()
         self._recorded: tuple[list, list] = ([], [])
-        self._entry = None
+        self._record = False                    # record mode: the session's events are kept and saved
+        self.budget = None                      # the session's SessionBudget in the ledger
         self._closed = False
         self._last_item_id: str | None = None
         self._item_audio_ms: dict[str, float] = {}
@@ -130,23 +129,21 @@ class RealtimeClient(ReceiveMixin):
 
         One client, one session: if this fails, nothing is left open; after a dropped connection, make a
         new client (a fresh session)."""
-        cfg = get_config()
-        self._mode = cfg.mode
         if self._closed:
             raise CourseError("This RealtimeClient was closed; make a new RealtimeClient for a fresh session.")
         if self.ws is not None:
             raise CourseError("This RealtimeClient already connected once (one client, one session); make a new "
                               "RealtimeClient for a fresh session.")
-        url = self.url
-        if cfg.is_replay and url is None:
+        r = route("openai", "realtime", url=self.url, speed=self.speed, api_key=self._api_key)
+        self._record, url, key = r.record, r.base_url, r.api_key
+        self._reserve()  # every mode (may refuse: nothing opened yet); replay rows are "(replay, not charged)"
+        if r.needs_local_server:
             from .server import LocalRealtimeServer
 
-            self.server = await LocalRealtimeServer(fixture=self.fixture, speed=self.speed, **self.server_options).start()
+            with self.budget.connecting():
+                self.server = await LocalRealtimeServer(fixture=self.fixture, speed=self.speed,
+                                                        **self.server_options).start()
             url = self.server.url
-        elif url is None:
-            url = OPENAI_REALTIME_URL
-        key = self._api_key or cfg.key("openai")
-        self._reserve(cfg)  # every mode: replay rows are recorded as "(replay, not charged)"
         full = f"{url}{'&' if '?' in url else '?'}model={self.model}"
         self._changed = asyncio.Event()
         try:
@@ -156,40 +153,37 @@ class RealtimeClient(ReceiveMixin):
                 timeout=self.timeout + 1)
         except InvalidStatus as exc:
             await self._stop_server()
-            self._cancel_entry("connection refused")
+            self.budget.cancel("connection refused")
             body = self._scrub(exc.response.body.decode(errors="replace"))[:200] if exc.response.body else ""
             raise ProtocolError(f"The Realtime endpoint refused the connection (HTTP {exc.response.status_code}): {body}") from None
         except (OSError, asyncio.TimeoutError) as exc:
             await self._stop_server()
-            self._cancel_entry("connection failed")
+            self.budget.cancel("connection failed")
             raise OperationTimeout(f"Could not connect to the Realtime endpoint within {self.timeout:.0f} s ({type(exc).__name__}); "
                                    f"check the network, or use replay mode.") from None
         self._reader = asyncio.create_task(self._read_loop())
         try:
             await self.wait_for(lambda: bool(self.session), what="session.created")
         except BaseException:  # no session: leave no socket, task or server behind (``async with`` will not close)
-            self._cancel_entry("no session.created")
+            self.budget.cancel("no session.created")
             await self._release()
             raise
         return self
 
-    def _reserve(self, cfg) -> None:
+    def _reserve(self) -> None:
         from .. import costs
 
         turns, user_s, assistant_s = self._estimate
         estimate = costs.estimate_realtime_conversation(self.model, turns=turns, user_seconds_per_turn=user_s,
                                                         assistant_seconds_per_turn=assistant_s, instructions_tokens=500)
-        self._entry = cfg.ledger.reserve("openai", self.model, f"Realtime session ({turns} turns est.)", estimate.total_usd)
+        self.budget = get_config().ledger.session("openai", self.model, f"Realtime session ({turns} turns est.)",
+                                                  estimate.total_usd)
 
     def _scrub(self, text: str) -> str:
         """``text`` without any key: every configured key, the client's own, and every key-shaped string."""
         from ..secrets import scrub
 
         return scrub(text, get_config().secrets() + ([self._api_key] if self._api_key else []))
-
-    def _cancel_entry(self, reason: str) -> None:
-        if self._entry is not None and self._entry.status == "reserved":
-            self._entry.cancel(reason)
 
     async def __aenter__(self) -> "RealtimeClient":
         return await self.connect()
@@ -204,11 +198,11 @@ class RealtimeClient(ReceiveMixin):
         if self._closed:
             return
         await self._release()
-        if self._entry is not None and self._entry.status == "reserved":
-            self._entry.settle(self.cost().total_usd, responses=len(self.results))
-        if getattr(self, "_mode", "") == "record" and not self.record_as:
+        if self.budget is not None:
+            self.budget.settle(self.cost().total_usd, responses=len(self.results))
+        if self._record and not self.record_as:
             warnings.warn("Record mode, but no record_as= name was given: the session was not saved.", stacklevel=2)
-        if self.record_as and getattr(self, "_mode", "") == "record":
+        if self.record_as and self._record:
             from .conversation import save_recorded_session
 
             save_recorded_session(self.record_as, self.model, self._recorded[0], self._recorded[1],
@@ -255,7 +249,7 @@ class RealtimeClient(ReceiveMixin):
         if check:
             self._sent_checker.check_sent(event)
         self.trace.sent(event)
-        if self._mode == "record":
+        if self._record:
             self._recorded[1].append(event)
         try:
             await asyncio.wait_for(self.ws.send(json.dumps(event)), timeout=self.timeout)
@@ -362,45 +356,33 @@ class RealtimeClient(ReceiveMixin):
 
     def _top_up_budget(self) -> None:
         """Live: once the session's actual cost passes what was reserved, price one more turn first."""
-        if self._entry is None or self._entry.status != "reserved" or not self._entry.charged:
+        if self.budget is None or not self.budget.open or not self.budget.charged:
             return
         spent = self.cost().total_usd
-        if spent >= self._entry.estimate_usd:
+        if spent >= self.budget.reserved_usd:
             from .. import costs
 
             _turns, user_s, assistant_s = self._estimate
             more = costs.estimate_realtime_conversation(self.model, turns=1, user_seconds_per_turn=user_s,
                                                         assistant_seconds_per_turn=assistant_s).total_usd
-            extra = get_config().ledger.reserve("openai", self.model, "Realtime session: one more turn", more + spent
-                                                - self._entry.estimate_usd)
-            self._entry.settle(self._entry.estimate_usd, note="topped up")
-            self._entry = extra
+            self.budget.top_up(spent, more, "Realtime session: one more turn")
 
     # -- tools -----------------------------------------------------------------------------------------
     def tool(self, fn: Callable | None = None, *, description: str | None = None, parameters: dict | None = None):
         """Register a plain Python function (sync or async) as a tool; usable as a decorator.
         Send the schemas with ``await rt.update_session(tools=rt.tool_schemas())``."""
-        def register(f: Callable) -> Callable:
-            self.tools[f.__name__] = (f, _tool_schema(f, description, parameters))
-            return f
-        return register(fn) if fn is not None else register
+        return self.tools.register(fn, description=description, parameters=parameters)
 
     def tool_schemas(self) -> list[dict]:
-        return [schema for _fn, schema in self.tools.values()]
+        """The registered tools as Realtime function tools (for ``session.tools``)."""
+        return self.tools.openai_schemas()
 
-    async def _run_tools(self, calls: list[dict]) -> None:
-        for call in calls:
-            fn, _schema = self.tools[call["name"]]
-            try:
-                args = json.loads(call.get("arguments") or "{}")
-                result = fn(**args)
-                if inspect.isawaitable(result):
-                    result = await asyncio.wait_for(result, timeout=self.timeout)
-                output = result
-            except Exception as exc:  # the model is told, and can apologise or retry
-                output = {"error": f"{type(exc).__name__}: {exc}"}
-            self.trace.local("tool.ran", name=call["name"], call_id=call["call_id"])
-            await self.send_function_output(call["call_id"], output)
+    async def _run_tools(self, calls: list[ToolCall]) -> None:
+        for call in calls:   # a tool that fails is an error result: the model is told, the learner warned once
+            ran = await self.tools.call(call.name, call.raw_arguments or call.arguments, call.call_id)
+            call.arguments, call.result, call.error = ran.arguments, ran.result, ran.error
+            self.trace.local("tool.ran", name=call.name, call_id=call.call_id)
+            await self.send_function_output(call.call_id, call.output)
         await self.create_response()
 
     # -- conveniences ----------------------------------------------------------------------------------
@@ -422,7 +404,7 @@ class RealtimeClient(ReceiveMixin):
         return sent_ms
 
     async def say(self, source, sample_rate: int | None = None, timeout: float | None = None,
-                  wait_for_playback: bool = True, **response_params) -> ResponseResult:
+                  wait_for_playback: bool = True, **response_params) -> VoiceReply:
         """One spoken user turn: (let the assistant finish speaking,) stream the audio; with VAD off, commit
         and ask for a response. Returns the response (after a tool round trip, the final one).
         With ``wait_for_playback=False`` the user may talk over the assistant (a barge-in)."""
@@ -435,15 +417,15 @@ class RealtimeClient(ReceiveMixin):
             await self.create_response(**response_params)
         return await self._final_response(timeout)
 
-    async def ask(self, text: str, timeout: float | None = None, **response_params) -> ResponseResult:
+    async def ask(self, text: str, timeout: float | None = None, **response_params) -> VoiceReply:
         """One typed user turn: a text item, then ``response.create``; returns the response."""
         await self.send_text(text)
         await self.create_response(**response_params)
         return await self._final_response(timeout)
 
-    async def _final_response(self, timeout: float | None) -> ResponseResult:
+    async def _final_response(self, timeout: float | None) -> VoiceReply:
         result = await self.wait_for_response(timeout)
-        while self.auto_tools and result.status == "completed" and any(c.get("name") in self.tools for c in result.function_calls):
+        while self.auto_tools and result.status == "completed" and any(c.name in self.tools for c in result.tool_calls):
             result = await self.wait_for_response(timeout)
         return result
 

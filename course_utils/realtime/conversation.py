@@ -1,12 +1,13 @@
 """Realtime conversation fixtures: the loader's Realtime face and record mode.
 
-The model and the loader live in :mod:`course_utils.voice.conversation` (one home for every voice room's
-fixtures); this module keeps their Realtime names importable (``load_conversation(name)`` reads
-``data/fixtures/realtime/<name>``) and writes a recorded live session in the same layout
-(:func:`save_recorded_session`), so a recording replays like a synthetic fixture.
+The model, the layout and the loader live in :mod:`course_utils.voice.conversation` (one home for every
+voice room's fixtures); here ``load_conversation(name)`` reads ``data/fixtures/realtime/<name>`` and
+:func:`save_recorded_session` writes a recorded live session in the same layout, so a recording replays
+like a synthetic fixture.
 
-The server answers each ``response.create`` with the next turn, in order, whatever the user said
-(after the last turn it starts again from the first).
+The server answers each ``response.create`` with the next turn of the conversation's
+:func:`~course_utils.voice.conversation.turn_script`, in order, whatever the user said (after the last
+turn it starts again from the first).
 """
 from __future__ import annotations
 
@@ -18,16 +19,15 @@ from ..errors import FixtureError
 from ..fixtures import save_fixture
 from ..voice import conversation as _conversation
 from ..voice.audio import b64decode_pcm, flac_bytes
-from ..voice.conversation import AssistantTurn, ConversationFixture, OutputSpec
+from ..voice.conversation import Conversation, layout_from_turns
 from ..voice.formats import SAMPLE_RATE
 
 AREA = "realtime"
 
-__all__ = ["AssistantTurn", "ConversationFixture", "OutputSpec", "load_conversation", "flac_bytes",
-           "turns_from_events", "save_recorded_session", "list_conversations"]
+__all__ = ["load_conversation", "flac_bytes", "turns_from_events", "save_recorded_session", "list_conversations"]
 
 
-def load_conversation(name: str | Path) -> ConversationFixture:
+def load_conversation(name: str | Path) -> Conversation:
     """Load ``data/fixtures/realtime/<name>`` (or a fixture folder given as a Path); cached."""
     return _conversation.load_conversation(name, AREA)
 
@@ -77,14 +77,15 @@ def save_recorded_session(name: str, model: str, received: list[dict], sent: lis
         raise FixtureError("Nothing to save: the recorded session has no completed response.")
     events_jsonl = "".join(json.dumps({"direction": d, "event": e}, ensure_ascii=False) + "\n"
                            for d, evs in (("received", received), ("sent", sent)) for e in evs)
-    script = {"first_delta_ms": first_delta_ms if first_delta_ms is not None else 300, "turns": turns}
+    layout = layout_from_turns(turns, [], first_delta_ms if first_delta_ms is not None else 300)
     manifest = {
         "provenance": f"recorded: a live Realtime session with {model} on {date.today().isoformat()} by "
-                      f"course_utils.realtime (record mode); every secret scrubbed before saving",
-        "kind": "conversation", "model": model, "sample_rate": SAMPLE_RATE, "user_turns": [],
+                      f"course_utils.realtime (record mode); every secret scrubbed before saving; think_ms is "
+                      f"a setting of the replay, not a measurement",
+        "kind": "conversation", "model": model, "sample_rate": SAMPLE_RATE,
         "events": "events.jsonl (every event sent and received, audio deltas included)",
     }
-    return save_fixture(AREA, name, manifest, {"conversation.json": json.dumps(script, indent=2, ensure_ascii=False),
+    return save_fixture(AREA, name, manifest, {"conversation.json": json.dumps(layout, indent=2, ensure_ascii=False),
                                                 "events.jsonl": events_jsonl, **files},
                         secrets=list(secrets), root=root)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ..standins.openai_ws import ClientError
 from ..voice.events import EventError
 from ..voice.formats import SAMPLE_RATE, ms_to_bytes
 from .schema import client_checker, client_event_types
@@ -42,14 +43,6 @@ def default_session(model: str) -> dict:
             "output": {"format": {"type": "audio/pcm", "rate": SAMPLE_RATE}, "voice": "marin", "speed": 1.0},
         },
     }
-
-
-class ClientError(Exception):
-    """A client event the server refuses: becomes an ``error`` event."""
-
-    def __init__(self, code: str, message: str, param: str | None = None):
-        super().__init__(message)
-        self.code, self.message, self.param = code, message, param
 
 
 #: Containers of the session whose ``null`` in an update means "leave as is" (not "remove").

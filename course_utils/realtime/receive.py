@@ -17,7 +17,8 @@ from websockets.exceptions import ConnectionClosed
 from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
 from ..voice.events import EventError
 from ..voice.formats import AudioFormat, duration_ms
-from .results import RACE_CODES, Handler, ResponseResult, _b64, _ResponseState
+from ..voice.reply import VoiceReply
+from .results import RACE_CODES, Handler, _b64, _ResponseState, tool_calls_of
 
 
 class ReceiveMixin:
@@ -74,7 +75,7 @@ class ReceiveMixin:
                     self._problem(("frame", type(exc).__name__), f"a frame that is not a JSON event was skipped ({exc})"[:300])
                     continue
                 self.trace.received(event)
-                if self._mode == "record":
+                if self._record:
                     self._recorded[0].append(event)
                 if self.validate_received:
                     try:
@@ -137,7 +138,7 @@ class ReceiveMixin:
 
     def _on_response_created(self, event: dict) -> None:
         rid = event["response"]["id"]
-        self.responses[rid] = _ResponseState(rid, ResponseResult(rid, "in_progress"))
+        self.responses[rid] = _ResponseState(rid, VoiceReply(rid, len(self.responses) + 1))
         self.active_response = rid
 
     def _output_format(self) -> str:
@@ -160,6 +161,7 @@ class ReceiveMixin:
         self._item_response[item_id] = event["response_id"]
         if state is not None:
             state.audio.extend(pcm)
+            state.result.chunks += 1
             if state.interrupted:
                 return
         self._last_item_id = item_id
@@ -186,6 +188,7 @@ class ReceiveMixin:
         targets = dict(cut)
         if active is not None:
             self.responses[active].interrupted = True  # its late deltas are not played
+            self.responses[active].result.interrupted = True
             if not td.get("interrupt_response", True):
                 await self.cancel_response(active)
             # an item of the running response may have more audio in flight even if playback ran dry
@@ -206,7 +209,7 @@ class ReceiveMixin:
     def _on_response_done(self, event: dict) -> None:
         response = event["response"]
         rid = response["id"]
-        state = self.responses.get(rid) or _ResponseState(rid, ResponseResult(rid, response.get("status", "?")))
+        state = self.responses.get(rid) or _ResponseState(rid, VoiceReply(rid, len(self.responses) + 1))
         result = state.result
         result.status = response.get("status", "?")
         result.reason = (response.get("status_details") or {}).get("reason")
@@ -214,8 +217,10 @@ class ReceiveMixin:
         result.transcript = " ".join(t.strip() for t in state.transcripts.values() if t.strip())
         result.text = " ".join(t.strip() for t in state.texts.values() if t.strip())
         result.audio = bytes(state.audio)
+        result.audio_ms = duration_ms(result.audio)
+        result.complete = True
         result.usage = response.get("usage")
-        result.function_calls = [i for i in result.items if i.get("type") == "function_call" and i.get("status") == "completed"]
+        result.tool_calls = tool_calls_of(result.items)
         if result.usage:
             from .. import costs
 
@@ -228,9 +233,9 @@ class ReceiveMixin:
             self.active_response = None
         self.results.append(result)
         self._finished.append(result)
-        if self.auto_tools and result.function_calls and result.status == "completed":
-            known = [c for c in result.function_calls if c.get("name") in self.tools]
-            unknown = [c["name"] for c in result.function_calls if c.get("name") not in self.tools]
+        if self.auto_tools and result.tool_calls and result.status == "completed":
+            known = [c for c in result.tool_calls if c.name in self.tools]
+            unknown = [c.name for c in result.tool_calls if c.name not in self.tools]
             if unknown:
                 warnings.warn(f"The model called tools that are not registered: {unknown}; register them with rt.tool(fn).",
                               stacklevel=2)
@@ -293,7 +298,7 @@ class ReceiveMixin:
             except asyncio.TimeoutError:
                 pass
 
-    async def wait_for_response(self, timeout: float | None = None) -> ResponseResult:
+    async def wait_for_response(self, timeout: float | None = None) -> VoiceReply:
         """The next finished response (in order), waiting for its ``response.done``."""
         await self.wait_for(lambda: bool(self._finished), timeout, what="response.done")
         return self._finished.popleft()

@@ -1,21 +1,21 @@
-"""What a Realtime session gives back: :class:`ResponseResult` (one response: its transcript, audio,
-function calls, usage and status) and the small pieces the client builds it with (strict base64 for
-audio deltas, a function tool's schema from a Python signature).
+"""The small pieces the Realtime client builds its replies with: the state of a response while it
+streams (its :class:`~course_utils.voice.reply.VoiceReply`, audio, transcripts), strict base64 for audio
+deltas, and a response's function calls as :class:`~course_utils.voice.tools.ToolCall` objects.
 
-Part of :mod:`course_utils.realtime.client`, split along its seams; re-exported there.
+Part of :mod:`course_utils.realtime.client`, split along its seams.
 """
 from __future__ import annotations
 
 import binascii
-import inspect
-import typing
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ProtocolError
-from ..voice.audio import audio_widget, b64decode_pcm
-from ..voice.formats import duration_ms
+from ..voice.audio import b64decode_pcm
+from ..voice.reply import VoiceReply
+from ..voice.tools import ToolCall
 
 Handler = Callable[[dict], Any]
 #: Errors that come from harmless races (e.g. a cancel arriving just after the response ended).
@@ -23,38 +23,9 @@ RACE_CODES = {"response_cancel_not_active"}
 
 
 @dataclass
-class ResponseResult:
-    """A finished response: what was said (transcript, audio), its items, usage and cost."""
-
-    id: str
-    status: str
-    reason: str | None = None
-    transcript: str = ""
-    text: str = ""
-    audio: bytes = b""
-    items: list = field(default_factory=list)
-    usage: dict | None = None
-    cost: Any = None
-    function_calls: list = field(default_factory=list)
-
-    @property
-    def audio_ms(self) -> float:
-        return duration_ms(self.audio)
-
-    def audio_widget(self):
-        """An inline player of the audio received for this response."""
-        return audio_widget(self.audio)
-
-    def __repr__(self) -> str:
-        said = (self.transcript or self.text)[:60]
-        calls = f", calls={[c['name'] for c in self.function_calls]}" if self.function_calls else ""
-        return f"ResponseResult({self.id}, {self.status}, {self.audio_ms:.0f} ms audio, {said!r}{calls})"
-
-
-@dataclass
 class _ResponseState:
     id: str
-    result: ResponseResult
+    result: VoiceReply
     audio: bytearray = field(default_factory=bytearray)
     transcripts: dict = field(default_factory=dict)
     texts: dict = field(default_factory=dict)
@@ -75,17 +46,18 @@ def _b64(text: str) -> bytes:
         raise ProtocolError(f"The server sent audio that is not valid base64 ({exc}).") from None
 
 
-def _tool_schema(fn: Callable, description: str | None, parameters: dict | None) -> dict:
-    """A Realtime function tool from a Python function's signature and docstring."""
-    if parameters is None:
-        kinds = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}
-        hints = typing.get_type_hints(fn)
-        props, required = {}, []
-        for name, p in inspect.signature(fn).parameters.items():
-            kind = kinds.get(hints.get(name, str), "string")
-            props[name] = {"type": kind}
-            if p.default is inspect.Parameter.empty:
-                required.append(name)
-        parameters = {"type": "object", "properties": props, "required": required}
-    doc = description or (inspect.getdoc(fn) or fn.__name__).split("\n\n")[0]
-    return {"type": "function", "name": fn.__name__, "description": doc, "parameters": parameters}
+def tool_calls_of(items: list) -> list[ToolCall]:
+    """The completed ``function_call`` items of a response, as tool calls (arguments parsed leniently:
+    text that is not a JSON object is kept in ``raw_arguments`` and refused when the call runs)."""
+    calls = []
+    for item in items:
+        if item.get("type") != "function_call" or item.get("status") != "completed":
+            continue
+        raw = item.get("arguments") or "{}"
+        try:
+            args = json.loads(raw)
+        except (ValueError, TypeError):
+            args = None
+        calls.append(ToolCall(item.get("name") or "", args if isinstance(args, dict) else {}, item.get("call_id"),
+                              raw_arguments=raw))
+    return calls

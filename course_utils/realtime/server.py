@@ -38,7 +38,6 @@ says so), ``idle_timeout_ms``, MCP tools, images, WebRTC/SIP-only events.
 """
 from __future__ import annotations
 
-import argparse
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,8 +45,9 @@ from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Response
 
 from ..errors import CourseError
-from ..standins.ws import LocalWebSocketServer, json_http_response, run_until_interrupted
-from ..voice.conversation import ConversationFixture
+from ..standins.openai_ws import openai_http_error, refuse_openai_handshake
+from ..standins.ws import LocalWebSocketServer, run_until_interrupted, server_parser
+from ..voice.conversation import Conversation, turn_script
 from ..voice.models import REALTIME_MINI_MODEL, REALTIME_MODEL
 from ..voice.models import REALTIME_MODEL as DEFAULT_MODEL
 from .conversation import load_conversation
@@ -81,15 +81,14 @@ class LocalRealtimeServer(LocalWebSocketServer):
     ``.received`` (tests validate them).
     """
 
-    def __init__(self, fixture: str | ConversationFixture = "short_qa", speed: float = 1.0, host: str = "127.0.0.1",
+    def __init__(self, fixture: str | Conversation = "short_qa", speed: float = 1.0, host: str = "127.0.0.1",
                  port: int = 0, chunk_ms: int = 100, max_append_bytes: int = MAX_APPEND_BYTES,
                  max_buffer_bytes: int = MAX_BUFFER_BYTES, keep_events: bool = False, require_auth: bool = True,
                  lead_ms: float = 0.0):
         if speed <= 0:
             raise CourseError(f"speed must be positive (got {speed}).")
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise CourseError("The local Realtime server listens on loopback only (127.0.0.1).")
-        self.conversation = fixture if isinstance(fixture, ConversationFixture) else load_conversation(fixture)
+        self.conversation = fixture if isinstance(fixture, Conversation) else load_conversation(fixture)
+        self.script = turn_script(self.conversation)   # what each response.create replays
         super().__init__(host, port)
         self.speed, self.chunk_ms = float(speed), chunk_ms
         self.max_append_bytes, self.max_buffer_bytes = max_append_bytes, max_buffer_bytes
@@ -111,26 +110,19 @@ class LocalRealtimeServer(LocalWebSocketServer):
         """For the official SDK: ``AsyncOpenAI(websocket_base_url=server.websocket_base_url, ...)``."""
         return f"ws://{self.host}:{self.port}/v1"
 
-    def _reject(self, status: HTTPStatus, code: str, message: str) -> Response:
-        return json_http_response(status, {"error": {"type": "invalid_request_error", "code": code,
-                                                     "message": message, "param": None}})
-
-    def _check_request(self, connection: ServerConnection, request):
-        parts = urlsplit(request.path)
-        if parts.path.rstrip("/") != "/v1/realtime":
-            return self._reject(HTTPStatus.NOT_FOUND, "not_found", f"No endpoint at {parts.path}; use /v1/realtime?model=...")
-        auth = request.headers.get("Authorization", "")
-        if self.require_auth and not (auth.lower().startswith("bearer ") and auth[7:].strip()):
-            return self._reject(HTTPStatus.UNAUTHORIZED, "invalid_api_key",
-                                "Missing bearer authentication in header: send Authorization: Bearer <key>.")
+    def _check_request(self, connection: ServerConnection, request) -> Response | None:
+        refused = refuse_openai_handshake(request, "/v1/realtime", "Realtime", require_auth=self.require_auth,
+                                          connect_to="/v1/realtime?model=...")
+        if refused:
+            return refused
         if request.headers.get("OpenAI-Beta", "").lower().startswith("realtime=v1"):
-            return self._reject(HTTPStatus.BAD_REQUEST, "beta_protocol_not_supported",
-                                "The beta Realtime protocol (OpenAI-Beta: realtime=v1) is no longer served; drop the "
-                                "header and use the GA events (local server's wording).")
-        model = (parse_qs(parts.query).get("model") or [DEFAULT_MODEL])[0]
+            return openai_http_error(HTTPStatus.BAD_REQUEST, "The beta Realtime protocol (OpenAI-Beta: realtime=v1) is "
+                                     "no longer served; drop the header and use the GA events (local server's wording).",
+                                     "beta_protocol_not_supported")
+        model = (parse_qs(urlsplit(request.path).query).get("model") or [DEFAULT_MODEL])[0]
         problem = model_problem(model)
         if problem:
-            return self._reject(HTTPStatus.BAD_REQUEST, problem[0], problem[1])
+            return openai_http_error(HTTPStatus.BAD_REQUEST, problem[1], problem[0])
         connection.model = model  # type: ignore[attr-defined]
         return None
 
@@ -151,6 +143,13 @@ class LocalRealtimeServer(LocalWebSocketServer):
         self.port = self.bound_port  # url stays printable after stop()
         return self
 
+    def conversation_items(self, session: int = -1) -> list[dict]:
+        """The conversation one connection's session holds on the server side (copies, in order; audio
+        left out), e.g. to show what the model is given; ``session``: which connection (-1: the latest)."""
+        if not self.sessions:
+            return []
+        return [dict(item.data) for item in self.sessions[session].items]
+
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"LocalRealtimeServer(fixture={self.conversation.name!r}, speed={self.speed:g}, {state})"
@@ -170,14 +169,13 @@ def model_problem(model: str) -> tuple[str, str] | None:
 
 # -- command line ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.realtime.server",
-                                     description="A local Realtime-compatible WebSocket server replaying a fixture.")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--fixture", default="short_qa")
-    parser.add_argument("--speed", type=float, default=1.0, help="pace audio at this many times real time")
+    parser = server_parser("A local Realtime-compatible WebSocket server replaying a fixture.", port=8765,
+                           fixture="short_qa", speed_help="pace audio at this many times real time",
+                           prog="python -m course_utils.realtime.server")
     parser.add_argument("--chunk-ms", type=int, default=100, help="milliseconds of audio per output delta")
     args = parser.parse_args(argv)
-    server = LocalRealtimeServer(fixture=args.fixture, speed=args.speed, port=args.port, chunk_ms=args.chunk_ms)
+    server = LocalRealtimeServer(fixture=args.fixture, speed=args.speed, host=args.host, port=args.port,
+                                 chunk_ms=args.chunk_ms)
     run_until_interrupted(server, lambda s: print(
         f"Local Realtime server: {s.url}?model={DEFAULT_MODEL} (fixture {args.fixture}, "
         f"speed {args.speed:g}x); Ctrl+C to stop", flush=True))

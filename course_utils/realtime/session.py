@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ..errors import AudioFormatError
 from ..standins.ws import BadFrame, parse_json_frame
-from ..voice.conversation import ConversationFixture
+from ..voice.conversation import TurnScript
 from ..voice.formats import SAMPLE_RATE, AudioFormat, bytes_per_ms, duration_ms, ms_to_bytes
 from ..voice.vad import EnergyVAD
 from .protocol import (
@@ -44,7 +44,7 @@ class RealtimeSession(ResponsesMixin):
 
     def __init__(self, server: "LocalRealtimeServer", ws: ServerConnection, model: str):
         self.server, self.ws, self.model = server, ws, model
-        self.fixture: ConversationFixture = server.conversation
+        self.fixture: TurnScript = server.script
         self.ids = {k: itertools.count(1) for k in ("event", "item", "resp", "conv", "sess", "pad")}
         # the session object as the real server shows it: the SDK's request fields plus object/id/expires_at
         self.session = {"object": "realtime.session", "id": self._id("sess"),

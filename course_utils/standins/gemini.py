@@ -1,4 +1,4 @@
-"""A local stand-in for the Gemini API endpoints video understanding uses, and the client helper.
+"""A local stand-in for the Gemini API endpoints video understanding uses.
 
 Replay mode points the real ``google-genai`` client at this server through
 ``types.HttpOptions(base_url=...)``; the SDK then runs its own code for every step:
@@ -19,8 +19,8 @@ Shut-down models (Gemini 1.x/2.x) get the API's 404 ``NOT_FOUND``; a request wit
 gets its 403. Nothing here pretends to be a model: every answer is a fixture, and each fixture's
 provenance says how it was made.
 
-:func:`gemini_client` returns a ``genai.Client`` for the current mode; in record mode its HTTP
-traffic is captured by :class:`GeminiRecorder` and saved (key scrubbed) as fixtures of the same shape.
+The fixture format (and the recorder that writes it from live traffic) is in :mod:`.gemini_fixtures`;
+the client for the current mode is :func:`course_utils.clients.gemini_client`.
 """
 from __future__ import annotations
 
@@ -29,20 +29,24 @@ import hashlib
 import io
 import json
 import math
-import re
 import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from .. import costs
-from ..config import get_config
-from ..errors import FixtureError
-from ..fixtures import fixture_dir, list_fixtures, load_manifest, save_fixture
+from .gemini_fixtures import (
+    AREA,
+    file_fixture,
+    is_video_part,
+    load_generate_fixtures,
+    parse_duration,
+    prompt_text,
+    request_parts,
+    video_metadata,
+)
 from .http import LocalHTTPServer, Request, Response, json_response
 
-AREA = "gemini_video"
 API_VERSIONS = r"(?P<ver>v1beta|v1alpha|v1)"
 #: Model families the Gemini API has shut down (https://ai.google.dev/gemini-api/docs/deprecations, 2026-11): answered with 404.
 RETIRED_PREFIXES = ("gemini-1.", "gemini-2.0", "gemini-2.5", "gemini-pro", "gemini-ultra")
@@ -58,18 +62,6 @@ def _ts(dt: datetime) -> str:
 
 def _google_error(code: int, status: str, message: str) -> Response:
     return json_response({"error": {"code": code, "message": message, "status": status}}, code)
-
-
-def parse_duration(value) -> float | None:
-    """Protobuf JSON durations (``"60s"``, ``"1.5s"``) or numbers, to seconds."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*s?\s*", str(value))
-    if not m:
-        raise ValueError(f"not a duration: {value!r}")
-    return float(m.group(1))
 
 
 def text_tokens(text: str) -> int:
@@ -100,104 +92,6 @@ def media_info(data: bytes) -> MediaInfo:
         return MediaInfo(0.0, False, False, type(exc).__name__)
 
 
-# -- fixtures -------------------------------------------------------------------------------------
-@dataclass
-class GenerateFixture:
-    """One recorded or synthetic generateContent answer and the requests it answers."""
-
-    name: str
-    match: dict
-    response: dict
-    usage: str  # "computed" (by the token rules) or "recorded"
-    provenance: str
-
-    def specificity(self) -> int:
-        return sum(len(v) if isinstance(v, list) else 1 for v in self.match.values())
-
-    def matches(self, model: str, request: dict, prompt_text: str) -> bool:
-        m = self.match
-        if "models" in m and model not in m["models"]:
-            return False
-        for needle in m.get("contains", []):
-            if needle.lower() not in prompt_text.lower():
-                return False
-        video = _video_parts(request)
-        if "video" in m:
-            kinds = {"inline" if "inlineData" in p or "inline_data" in p else "file" for p in video}
-            if m["video"] not in kinds:
-                return False
-        gen = request.get("generationConfig") or {}
-        if "media_resolution" in m:
-            res = gen.get("mediaResolution") or next(
-                (((p.get("mediaResolution") or {}).get("level")) for p in video if p.get("mediaResolution")), None)
-            if (res or "MEDIA_RESOLUTION_UNSPECIFIED") != m["media_resolution"]:
-                return False
-        if "clip" in m:
-            meta = next((_vmeta(p) for p in video), {})
-            want = m["clip"]
-            if want is False and meta:
-                return False
-            if isinstance(want, dict):
-                for k in ("start_s", "end_s", "fps"):
-                    if k in want:
-                        got = parse_duration(meta.get({"start_s": "startOffset", "end_s": "endOffset", "fps": "fps"}[k]))
-                        if got is None or abs(got - want[k]) > 1e-6:
-                            return False
-        if "schema" in m:
-            has = bool(gen.get("responseSchema") or gen.get("responseJsonSchema"))
-            if has != bool(m["schema"]):
-                return False
-        return True
-
-
-def load_generate_fixtures(area: str = AREA) -> list[GenerateFixture]:
-    out = []
-    for name in list_fixtures(area):
-        manifest = load_manifest(area, name)
-        if manifest.get("kind") != "generate_content":
-            continue
-        path = fixture_dir(area, name) / "response.json"
-        try:
-            response = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise FixtureError(f"Fixture {area}/{name} needs a readable response.json ({exc}).") from exc
-        out.append(GenerateFixture(name, manifest.get("match", {}), response, manifest.get("usage", "computed"),
-                                   manifest["provenance"]))
-    # most specific first, then by name: a general fixture never shadows a specific one
-    return sorted(out, key=lambda f: (-f.specificity(), f.name))
-
-
-def _file_fixture(area: str, name: str) -> dict:
-    manifest = load_manifest(area, name)
-    return {**manifest, "file": json.loads((fixture_dir(area, name) / "file.json").read_text())}
-
-
-# -- request helpers ------------------------------------------------------------------------------
-def _parts(request: dict) -> list[dict]:
-    return [p for c in request.get("contents") or [] for p in (c.get("parts") or [])]
-
-
-def _is_video(part: dict) -> bool:
-    blob = part.get("inlineData") or part.get("inline_data") or part.get("fileData") or part.get("file_data") or {}
-    mime = blob.get("mimeType") or blob.get("mime_type") or ""
-    return mime.startswith("video/") or bool(part.get("fileData") or part.get("file_data"))
-
-
-def _video_parts(request: dict) -> list[dict]:
-    return [p for p in _parts(request) if _is_video(p)]
-
-
-def _vmeta(part: dict) -> dict:
-    meta = part.get("videoMetadata") or part.get("video_metadata") or {}
-    return {"startOffset": meta.get("startOffset", meta.get("start_offset")),
-            "endOffset": meta.get("endOffset", meta.get("end_offset")),
-            "fps": meta.get("fps")} if meta else {}
-
-
-def prompt_text(request: dict) -> str:
-    return "\n".join(p["text"] for p in _parts(request) if isinstance(p.get("text"), str))
-
-
 # -- the server -----------------------------------------------------------------------------------
 @dataclass
 class _Stored:
@@ -225,8 +119,8 @@ class GeminiStandin:
     def __init__(self, area: str = AREA, processing_polls: int | None = None):
         self.area = area
         self.fixtures = load_generate_fixtures(area)
-        self.file_active = _file_fixture(area, "file_active")
-        self.file_failed = _file_fixture(area, "file_failed")
+        self.file_active = file_fixture(area, "file_active")
+        self.file_failed = file_fixture(area, "file_failed")
         self.processing_polls = (int(self.file_active.get("processing_polls", 2)) if processing_polls is None
                                  else processing_polls)
         self.files: dict[str, _Stored] = {}
@@ -387,16 +281,16 @@ class GeminiStandin:
         gen = request.get("generationConfig") or {}
         global_res = (gen.get("mediaResolution") or "MEDIA_RESOLUTION_UNSPECIFIED")
         by_modality = {"TEXT": 0, "VIDEO": 0, "AUDIO": 0}
-        for part in _parts(request):
+        for part in request_parts(request):
             if isinstance(part.get("text"), str):
                 by_modality["TEXT"] += text_tokens(part["text"])
                 continue
-            if not _is_video(part):
+            if not is_video_part(part):
                 continue
             info, error = self._resolve_video(part)
             if error:
                 return 0, [], error
-            meta = _vmeta(part)
+            meta = video_metadata(part)
             start = parse_duration(meta.get("startOffset")) or 0.0
             end = parse_duration(meta.get("endOffset"))
             end = info.duration_s if end is None else min(end, info.duration_s)
@@ -461,96 +355,13 @@ class GeminiStandin:
         return json_response(response)
 
 
-# -- record mode ----------------------------------------------------------------------------------
-class GeminiRecorder:
-    """Captures generateContent exchanges of a live client (httpx event hook) and saves them as fixtures.
-
-    Only request text, generation config and video metadata are kept (inline video bytes are
-    dropped); the response is saved as it came over the wire. Keys are scrubbed by ``save_fixture``.
-    """
-
-    def __init__(self, area: str = AREA, prefix: str = "recorded"):
-        self.area, self.prefix = area, prefix
-        self.exchanges: list[dict] = []
-
-    def hook(self, response) -> None:  # httpx response event hook
-        request = response.request
-        if not str(request.url.path).endswith(":generateContent"):
-            return
-        response.read()
-        try:
-            body = json.loads(request.content or b"{}")
-            answer = response.json()
-        except ValueError:
-            return
-        for part in _parts(body):
-            for key in ("inlineData", "inline_data"):
-                if key in part:
-                    part[key] = {**part[key], "data": f"<{len(part[key].get('data', ''))} base64 chars dropped>"}
-        self.exchanges.append({"model": str(request.url.path).split("models/")[-1].split(":")[0],
-                               "status": response.status_code, "request": body, "response": answer})
-
-    def save(self, note: str = "", root: Path | None = None) -> list[Path]:
-        """One fixture folder per successful exchange; its match is the model and the prompt's first line."""
-        import google.genai
-
-        cfg = get_config()
-        folders = []
-        for k, ex in enumerate(e for e in self.exchanges if e["status"] == 200):
-            first_line = prompt_text(ex["request"]).strip().splitlines()[0][:120] if prompt_text(ex["request"]).strip() else ""
-            manifest = {
-                "kind": "generate_content",
-                "provenance": (f"recorded from the live Gemini API (model {ex['model']}) with google-genai "
-                               f"{google.genai.__version__} by course_utils.standins.gemini.GeminiRecorder; key scrubbed"
-                               + (f"; {note}" if note else "")),
-                "usage": "recorded",
-                "match": {"models": [ex["model"]], "contains": [first_line] if first_line else []},
-                "request": ex["request"],
-            }
-            folders.append(save_fixture(self.area, f"{self.prefix}_{k:02d}", manifest,
-                                        {"response.json": json.dumps(ex["response"], indent=2)},
-                                        secrets=cfg.secrets(), root=root))
-        return folders
-
-
-# -- the client helper ----------------------------------------------------------------------------
+# -- the kernel's stand-in -------------------------------------------------------------------------
 _STANDIN: GeminiStandin | None = None
-_RECORDER: GeminiRecorder | None = None
 
 
 def gemini_standin() -> GeminiStandin:
-    """The kernel's Gemini stand-in (started on first use)."""
+    """The kernel's Gemini stand-in (started on first use); :func:`course_utils.clients.gemini_client` uses it in replay."""
     global _STANDIN
     if _STANDIN is None:
         _STANDIN = GeminiStandin().start()
     return _STANDIN
-
-
-def gemini_recorder() -> GeminiRecorder:
-    """The recorder the record-mode client feeds (call ``.save()`` to write fixtures)."""
-    global _RECORDER
-    if _RECORDER is None:
-        _RECORDER = GeminiRecorder()
-    return _RECORDER
-
-
-def gemini_client(timeout_s: float = 120.0):
-    """A ``google.genai.Client`` for the current mode.
-
-    replay: pointed at the local stand-in (``HttpOptions(base_url=...)``), placeholder key;
-    live: the real API with ``GEMINI_API_KEY``; record: live, with traffic captured by
-    :func:`gemini_recorder` for ``save()``.
-    """
-    from google import genai
-    from google.genai import types
-
-    cfg = get_config()
-    timeout_ms = int(timeout_s * 1000)  # HttpOptions.timeout is in milliseconds
-    if cfg.is_replay:
-        options = types.HttpOptions(base_url=gemini_standin().url, timeout=timeout_ms)
-    elif cfg.is_record:
-        options = types.HttpOptions(timeout=timeout_ms,
-                                    client_args={"event_hooks": {"response": [gemini_recorder().hook]}})
-    else:
-        options = types.HttpOptions(timeout=timeout_ms)
-    return genai.Client(api_key=cfg.key("google"), http_options=options)

@@ -5,7 +5,8 @@ Fixture folders ``data/fixtures/<area>/<name>/`` hold ``manifest.json`` (with ``
 "headers", "json" | "body_file" + "content_type", "latency_ms"}``. A request is answered by the first
 exchange whose method and path equal the request's and whose ``match`` holds:
 ``model`` (the request's model field), ``contains`` (a substring of the request body, or a list of
-substrings that must all appear). ``latency_ms`` delays the answer (replayed timing).
+substrings that must all appear). ``latency_ms`` delays the answer (replayed timing), divided by the
+``speed`` of the base URL the client was given (:meth:`OpenAIRestStandin.scoped_base_url`).
 Requests nothing matches get OpenAI's error shape (404 with a message naming the fixture areas), so a
 learner who changes a replayed prompt sees why nothing was found instead of a silent wrong answer.
 """
@@ -80,16 +81,19 @@ def load_exchanges(area: str, name: str) -> list[Exchange]:
 class OpenAIRestStandin:
     """``with OpenAIRestStandin([("cascade", "support_turn")]) as s: OpenAI(base_url=s.base_url, api_key=...)``
 
-    ``base_url`` answers from every loaded fixture. ``scoped_base_url(fixtures)`` answers only from
-    those fixtures, so clients made for different lessons in one kernel never get each other's answers.
+    ``base_url`` answers from every loaded fixture, at ``speed``. ``scoped_base_url(fixtures, speed=)``
+    answers only from those fixtures, with their recorded latencies run ``speed`` times faster: clients
+    made for different lessons in one kernel never get each other's answers or each other's pace.
     """
 
-    def __init__(self, fixtures: list[tuple[str, str]], latency_scale: float = 1.0):
+    def __init__(self, fixtures: list[tuple[str, str]], speed: float = 1.0):
+        if speed <= 0:
+            raise FixtureError(f"speed must be positive (got {speed}); 1.0 replays the recorded latencies as they are.")
         self.exchanges: list[Exchange] = [ex for area, name in fixtures for ex in load_exchanges(area, name)]
         self.fixtures = list(fixtures)
-        self.latency_scale = latency_scale
+        self.speed = float(speed)
         self.server = LocalHTTPServer("openai-rest-standin")
-        self._scopes: dict[str, list[str]] = {}
+        self._scopes: dict[str, tuple[list[str], float]] = {}
         for path in _PATHS:
             pattern = r"(?:/s/(?P<scope>[0-9a-f]{10}))?" + path
             self.server.route("GET", pattern, self._answer)
@@ -100,19 +104,22 @@ class OpenAIRestStandin:
             self.exchanges.extend(load_exchanges(area, name))
             self.fixtures.append((area, name))
 
-    def scoped_base_url(self, fixtures: list[tuple[str, str]]) -> str:
-        """A base URL under which only ``fixtures`` answer (they are loaded if needed)."""
+    def scoped_base_url(self, fixtures: list[tuple[str, str]], speed: float = 1.0) -> str:
+        """A base URL under which only ``fixtures`` answer (they are loaded if needed), their recorded
+        latencies divided by ``speed`` (4: four times faster; the URL of another speed is another scope)."""
+        if speed <= 0:
+            raise FixtureError(f"speed must be positive (got {speed}); 1.0 replays the recorded latencies as they are.")
         for area, name in fixtures:
             self.add_fixture(area, name)
         names = sorted(f"{a}/{n}" for a, n in fixtures)
-        scope = hashlib.sha1("\n".join(names).encode()).hexdigest()[:10]
-        self._scopes[scope] = names
+        scope = hashlib.sha1(("\n".join(names) + f"\nspeed={float(speed)!r}").encode()).hexdigest()[:10]
+        self._scopes[scope] = (names, float(speed))
         return f"{self.server.url}/s/{scope}/v1"
 
     def _answer(self, req: Request) -> Response:
         scope = req.params.get("scope")
         path = req.path[len(f"/s/{scope}"):] if scope else req.path
-        allowed = self._scopes.get(scope) if scope else None
+        allowed, speed = self._scopes.get(scope, (None, self.speed)) if scope else (None, self.speed)
         if scope and allowed is None:
             return json_response({"error": {"message": f"replay: unknown fixture scope {scope}", "type": "invalid_request_error",
                                             "param": None, "code": "replay_no_match"}}, 404)
@@ -120,8 +127,8 @@ class OpenAIRestStandin:
             if allowed is not None and ex.fixture not in allowed:
                 continue
             if ex.matches(req, path):
-                if ex.latency_ms and self.latency_scale:
-                    time.sleep(ex.latency_ms * self.latency_scale / 1000)
+                if ex.latency_ms:
+                    time.sleep(ex.latency_ms / speed / 1000)
                 return Response(ex.status, ex.body, {"Content-Type": ex.content_type, **ex.headers})
         names = ", ".join(allowed if allowed is not None else [f"{a}/{n}" for a, n in self.fixtures]) or "none"
         return json_response({"error": {
@@ -131,7 +138,10 @@ class OpenAIRestStandin:
 
     @property
     def base_url(self) -> str:
+        """What an OpenAI client takes as ``base_url``: every loaded fixture answers, at the stand-in's ``speed``."""
         return self.server.url + "/v1"
+
+    url = base_url  # the name course_utils.endpoints.route reads
 
     @property
     def requests(self) -> list[Request]:

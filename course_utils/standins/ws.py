@@ -1,29 +1,50 @@
-"""The lifecycle every local WebSocket stand-in shares: start on 127.0.0.1, a bounded stop, ``async with``.
+"""The shell every local WebSocket stand-in shares, so each server module keeps only its protocol.
 
-Subclasses (the Realtime, Live and Gemini Live servers) supply ``_handler`` (one connection),
-optionally ``_check_request`` (refuse a handshake with an HTTP answer), ``_serve_options`` (TLS,
-compression) and ``_close_sessions`` (end open sessions cleanly before the socket closes).
+* :class:`LocalWebSocketServer`: start on 127.0.0.1 (loopback only), a bounded stop, ``async with``;
+  subclasses supply ``_handler`` (one connection), optionally ``_check_request`` (refuse a handshake
+  with an HTTP answer), ``_serve_options`` (TLS, compression) and ``_close_sessions``.
+* :class:`SessionServer` / :class:`WebSocketSession`: one session object per connection, listed in
+  ``server.sessions`` and shut down on stop; a session sends one event at a time, each checked
+  against the SDK's type first (the stand-in's self-check) and kept in ``session.log``
+  (:class:`SessionLog`). The Gemini Live stand-in is built on these; the OpenAI-style event protocol
+  on top of them (Live, translation) is :mod:`.openai_ws`.
+* helpers: :func:`parse_json_frame`, :func:`random_id`, :func:`json_http_response`, and
+  :func:`server_parser` / :func:`run_until_interrupted` for each server's ``python -m`` entry point.
+
+The Realtime stand-in (``realtime/``) keeps its own session class (counter ids, its own event log)
+and uses the lifecycle and the command line from here, the handshake refusals and
+:class:`~.openai_ws.ClientError` from :mod:`.openai_ws`.
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import secrets
+import string
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..errors import CourseError
+from ..errors import CourseError, ProtocolError
+from ..voice.events import EventChecker
 
 STOP_TIMEOUT_S = 5.0
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class LocalWebSocketServer:
     """Start/stop and the bound port of a local WebSocket server; see the module docstring."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        if host not in LOOPBACK:
+            raise CourseError(f"{type(self).__name__} listens on loopback only (127.0.0.1), not {host!r}.")
         self.host, self.port = host, port
         self._server: Server | None = None
 
@@ -86,9 +107,16 @@ def json_http_response(status: HTTPStatus, body: dict) -> Response:
                     Headers({"Content-Type": "application/json", "Content-Length": str(len(data))}), data)
 
 
-def openai_http_error(status: HTTPStatus, message: str, code: str) -> Response:
-    """A refused handshake with OpenAI's error body (``invalid_request_error`` and a code)."""
-    return json_http_response(status, {"error": {"message": message, "type": "invalid_request_error", "code": code}})
+def server_parser(description: str, *, port: int, fixture: str, speed_help: str = "pace at this many times real time",
+                  prog: str | None = None) -> argparse.ArgumentParser:
+    """The command line every stand-in's ``python -m`` entry point starts from (--port, --host, --fixture,
+    --speed); a server adds its own options to it."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--fixture", default=fixture)
+    parser.add_argument("--speed", type=float, default=1.0, help=speed_help)
+    return parser
 
 
 def run_until_interrupted(server: LocalWebSocketServer, announce: Callable[[LocalWebSocketServer], None]) -> None:
@@ -128,3 +156,95 @@ def parse_json_frame(message: str | bytes):
     except RecursionError:
         raise BadFrame("We could not parse the JSON body of your request: it is nested too deeply; "
                        "send one flat JSON object per message.") from None
+
+
+# -- sessions: one per connection ---------------------------------------------------------------------
+_ALNUM = string.ascii_letters + string.digits
+
+
+def random_id(prefix: str, length: int = 21, alphabet: str = _ALNUM) -> str:
+    """An id shaped like the real APIs' (``event_`` + 21 letters and digits)."""
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+@dataclass
+class SessionLog:
+    """What one connection saw: the events sent, the client events received (audio summarised), and
+    how it ended (``closed_reason``; ``close_code`` where the protocol closes with a code)."""
+
+    id: str | None = None
+    sent: list[Any] = field(default_factory=list)
+    received: list[dict] = field(default_factory=list)
+    closed_reason: str | None = None
+    close_code: int | None = None
+
+
+class SessionServer(LocalWebSocketServer):
+    """A local server that runs one :class:`WebSocketSession` per connection.
+
+    ``sessions`` lists them (lessons and tests read their logs); with ``keep_events=False`` (a
+    long-running server) a session leaves the list when its connection ends. ``validate``: every event
+    a session sends is checked against the SDK's type (``server_checker``) before it leaves.
+    A subclass supplies ``_server_checker()`` and ``_new_session(ws)``.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, validate: bool = True, keep_events: bool = True):
+        super().__init__(host, port)
+        self.validate, self.keep_events = validate, keep_events
+        self.server_checker = self._server_checker()
+        self.sessions: list = []
+
+    def _server_checker(self) -> EventChecker:
+        raise NotImplementedError
+
+    def _new_session(self, ws: ServerConnection) -> "WebSocketSession":
+        raise NotImplementedError
+
+    async def _handler(self, ws: ServerConnection) -> None:
+        session = self._new_session(ws)
+        self.sessions.append(session)
+        try:
+            await session.run()
+        finally:
+            if not self.keep_events:
+                self.sessions.remove(session)
+
+    def _serve_options(self) -> dict:
+        return {"max_queue": None}  # keep reading: a close frame behind streamed audio is seen at once
+
+    async def _close_sessions(self) -> None:
+        for session in self.sessions:
+            await session.shutdown()
+
+
+class WebSocketSession:
+    """One connection of a :class:`SessionServer`: sending (checked, logged, one at a time).
+    A subclass supplies ``run()`` (read the connection) and ``shutdown()`` (stop its tasks)."""
+
+    def __init__(self, server: SessionServer, ws: ServerConnection):
+        self.server, self.ws = server, ws
+        self.log = SessionLog()
+        self._send_lock = asyncio.Lock()
+
+    def _record(self, event: dict, raw: str) -> None:
+        """Keep a sent event in ``log.sent`` (a subclass may summarise audio or keep the raw JSON)."""
+        if self.server.keep_events:
+            self.log.sent.append(event)
+
+    def _connection_lost(self) -> None:
+        """The peer went away while an event was being sent (a subclass stops its work)."""
+
+    async def send(self, event: dict) -> None:
+        raw = json.dumps(event)
+        if self.server.validate:  # a self-check of the stand-in: it sends only what the SDK declares
+            extras = self.server.server_checker.parse(event).extras
+            if extras:
+                what = repr(event["type"]) if isinstance(event.get("type"), str) else "a message"
+                raise ProtocolError(f"{type(self.server).__name__} tried to send {what} with fields the SDK does "
+                                    f"not declare: {', '.join(extras)}.")
+        self._record(event, raw)
+        async with self._send_lock:
+            try:
+                await self.ws.send(raw)
+            except ConnectionClosed:
+                self._connection_lost()

@@ -9,7 +9,7 @@ still talking.
         await tr.say("speech.flac")                 # a path, WAV/FLAC bytes, PCM16 bytes or a numpy array
     print(tr.output_text, tr.lag_table(), tr.cost)  # the session closed (session.close -> session.closed)
 
-* the session is priced before it opens (``ledger.reserve`` for ``max_minutes`` of audio) and refused
+* the session is priced before it opens (``ledger.session(...)`` for ``max_minutes`` of audio) and refused
   past the budget with no connection made; it closes itself if it runs past ``max_minutes``; it is
   settled from the audio actually sent (billed by duration, silence included).
 * first ``session.created``, then ``session.update`` (``audio.output.language``, optional source
@@ -29,31 +29,33 @@ reported once (a warning per kind of fault) and skipped, and the session goes on
 SDK does not know is skipped the same way; a server ``error`` event is recorded (``errors``) and the
 session goes on. Only the transport closing ends the session. Every event sent is checked against
 ``RealtimeTranslationClientEvent`` before it leaves (a bad one raises: that is our bug).
+
+The shell (``async with`` = connect/close, say, pause, the failed-connect cleanup) is
+:class:`~course_utils.voice.session.MicSession`, shared with the Live clients.
 """
 from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import time
 import warnings
-from typing import Any, Union
+from typing import Any
 
 from ..config import get_config
-from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
-from ..voice.audio import audio_widget, load_audio
+from ..endpoints import route
+from ..errors import CourseError
+from ..voice.audio import audio_widget
 from ..voice.events import EventChecker, EventError
 from ..voice.formats import SAMPLE_RATE, duration_ms, ms_to_bytes, silence
 from ..voice.models import TRANSCRIPTION_MODEL
 from ..voice.models import TRANSLATION_MODEL as DEFAULT_MODEL
 from ..voice.playback import VirtualClockSink
+from ..voice.session import MicSession, check_speed, expect_event
 from ..voice.vad import EnergyVAD
 from . import timeline as tl
 
-AudioInput = Union[str, os.PathLike, bytes, Any]
 
-
-class TranslationClient:
+class TranslationClient(MicSession):
     """A translation session (see the module docstring). Use as ``async with TranslationClient("es") as tr``.
 
     ``language``: the target language (e.g. ``"es"``); ``transcribe``: a transcription model for the
@@ -62,12 +64,13 @@ class TranslationClient:
     (default: a virtual clock at ``speed``); ``max_minutes``: what the session is priced and capped at.
     """
 
+    label = "Translation"
+
     def __init__(self, language: str, *, model: str = DEFAULT_MODEL, transcribe: "str | bool | None" = None,
                  noise_reduction: str | None = None, websocket_base_url: str | None = None, speed: float = 1.0,
                  sink=None, trace: tl.TranslationTrace | None = None, max_minutes: float = 5.0, chunk_ms: int = 200,
                  timeout: float = 15.0, close_timeout: float = 30.0, warn_errors: bool = True):
-        if speed <= 0:
-            raise CourseError(f"speed must be positive (got {speed}); 1.0 is real time.")
+        speed = check_speed(speed)
         if not language or not isinstance(language, str):
             raise CourseError("language is the target language code, e.g. 'es'.")
         self.language, self.model = language, model
@@ -83,7 +86,7 @@ class TranslationClient:
         self.bad_events: list[EventError] = []
         self.closed_reason: str | None = None
         self.cost = None                    # CostBreakdown once settled
-        self.entry = None                   # the ledger entry
+        self.budget = None                  # the session's SessionBudget in the ledger
         self.source_segments: list[list[float]] = []          # [start_ms, end_ms] of the speech sent
         self.output_words: list[tuple[float, str]] = []       # (session_ms, delta)
         self.input_words: list[tuple[float, str]] = []
@@ -98,64 +101,35 @@ class TranslationClient:
         self._client = None
         self._mic = None
         self._receiver: asyncio.Task | None = None
-        self._closed = asyncio.Event()
+        self._init_shell()
         self._got_closed = False
         self._over_budget = False
 
     # -- lifecycle -------------------------------------------------------------------------------
-    async def __aenter__(self) -> "TranslationClient":
-        return await self.start()
-
-    async def __aexit__(self, exc_type, exc, tb) -> None:
-        await self.close()
-
-    async def start(self) -> "TranslationClient":
+    async def connect(self) -> "TranslationClient":
         """Price the session, connect, configure it, open the microphone."""
         from openai import AsyncOpenAI
 
         from ..costs import estimate_translation_session
         from ..live.mic import Microphone
 
-        cfg = get_config()
-        if cfg.is_replay and not self.websocket_base_url:
-            raise CourseError("Replay mode talks to a local server: start LocalTranslationServer and pass "
-                              "websocket_base_url=server.websocket_base_url (or use setup(mode='live') with a key).")
-        if not cfg.is_replay and self.speed != 1.0 and not self.websocket_base_url:
-            warnings.warn(f"speed={self.speed:g} applies to replay only; the real API runs at real time.", stacklevel=2)
-            self.speed = 1.0
+        r = route("openai", "translation", url=self.websocket_base_url, speed=self.speed)   # replay: a local server
+        self.speed = r.speed
         estimate = estimate_translation_session(self.max_minutes, model=self.model,
                                                 transcription_model=self.transcription_model)
-        self.entry = cfg.ledger.reserve("openai", self.model, f"translation session into {self.language} "
-                                        f"(up to {self.max_minutes:g} min)", estimate.total_usd)   # may refuse: nothing opened yet
-        try:
-            self._client = AsyncOpenAI(api_key=cfg.key("openai"), websocket_base_url=self.websocket_base_url)
+        self.budget = get_config().ledger.session("openai", self.model, f"translation session into {self.language} "
+                                                  f"(up to {self.max_minutes:g} min)", estimate.total_usd)   # may refuse
+        async with self._opening("session.created/updated"):
+            self._client = AsyncOpenAI(api_key=r.api_key, websocket_base_url=r.base_url)
             self._conn = await asyncio.wait_for(self._client.realtime.translations.connect(model=self.model).enter(),
                                                 self.timeout)
-            first = await self._recv_checked(self.timeout)
-            if first.type == "error":
-                raise ServerErrorEvent(f"The session was refused: {first.error.message}", code=first.error.code,
-                                       event_id=first.event_id)
-            if first.type != "session.created":
-                raise ProtocolError(f"Expected session.created first, got {first.type}.")
+            expect_event(await self._recv_checked(self.timeout), "session.created", "connecting")
             await self.send({"type": "session.update", "session": self._session_config()})
             updated = await self._recv_checked(self.timeout)
-            if updated.type == "error":
-                raise ServerErrorEvent(f"session.update was refused: {updated.error.message}", code=updated.error.code,
-                                       event_id=updated.event_id)
-            if updated.type != "session.updated":
-                raise ProtocolError(f"Expected session.updated after session.update, got {updated.type}.")
-        except asyncio.TimeoutError:
-            self.entry.cancel("timeout")
-            await self._abort()
-            raise OperationTimeout(f"No session.created/updated within {self.timeout:g} s; check the URL and key.") from None
-        except BaseException as exc:
-            if self.entry.status == "reserved":
-                self.entry.cancel(type(exc).__name__)
-            await self._abort()
-            raise
+            expect_event(updated, "session.updated", "session.update")
         self.session = updated.session
         self._receiver = asyncio.ensure_future(self._receive())
-        self._mic = Microphone(self.append_audio, chunk_ms=self.chunk_ms, speed=self.speed).start()
+        self._open_mic(Microphone, self.append_audio, turns=False)
         return self
 
     def _session_config(self) -> dict:
@@ -169,20 +143,12 @@ class TranslationClient:
             audio["input"] = inp
         return {"audio": audio}
 
-    async def _abort(self) -> None:
-        if self._conn is not None:
-            try:
-                await self._conn.close()
-            except Exception:
-                pass
-
     async def close(self, timeout: float | None = None) -> None:
         """``session.close``, wait for ``session.closed`` (the server flushes the translation still owed),
         close the socket, settle the cost. Safe to call twice."""
         if self._conn is None:
             return
-        if self._mic is not None:
-            await self._mic.stop()
+        await self._stop_mic()
         limit = self.close_timeout if timeout is None else timeout
         if not self._closed.is_set():
             try:
@@ -192,12 +158,7 @@ class TranslationClient:
                 warnings.warn(f"No session.closed within {limit:g} s; closing the socket.", stacklevel=2)
             except Exception:   # the connection is already gone
                 pass
-        if self._receiver is not None:
-            self._receiver.cancel()
-            try:
-                await self._receiver
-            except (asyncio.CancelledError, Exception):
-                pass
+        await self._stop_receiver()
         await self._abort()
         self._conn = None
         if self._vad.in_speech:
@@ -211,8 +172,8 @@ class TranslationClient:
         self.cost = cost_from_translation_seconds(seconds, self.model,
                                                   transcription_seconds=seconds if self.transcription_model else 0.0,
                                                   transcription_model=self.transcription_model or TRANSCRIPTION_MODEL)
-        if self.entry is not None and self.entry.status == "reserved":
-            self.entry.settle(self.cost.total_usd, audio_seconds=round(seconds, 3),
+        if self.budget is not None:
+            self.budget.settle(self.cost.total_usd, audio_seconds=round(seconds, 3),
                               closed=self.closed_reason or "no session.closed")
 
     # -- sending ----------------------------------------------------------------------------------
@@ -256,24 +217,6 @@ class TranslationClient:
             return self._sent_ms
         since = (asyncio.get_running_loop().time() - self._sent_at) * 1000 * self.speed
         return self._sent_ms + min(max(0.0, since), float(self.chunk_ms))
-
-    async def say(self, audio: AudioInput, *, wait: bool = True, sample_rate: int | None = None) -> None:
-        """Speak into the session: a WAV/FLAC path or bytes, PCM16 bytes, or a numpy array (any rate with
-        ``sample_rate``). With ``wait`` (default) return once the last chunk has been sent."""
-        if self._mic is None:
-            raise CourseError("The session is not started (or the microphone was handed to listen()).")
-        pcm = load_audio(audio, sample_rate).astype("<i2").tobytes()
-        fut = self._mic.say(pcm)
-        if wait:
-            limit = duration_ms(pcm) / 1000 / self.speed + self.timeout
-            try:
-                await asyncio.wait_for(asyncio.shield(fut), limit)
-            except asyncio.TimeoutError:
-                raise OperationTimeout(f"The audio was not sent within {limit:.0f} s.") from None
-
-    async def pause(self, ms: float) -> None:
-        """Let ``ms`` of session time pass (the microphone keeps sending silence)."""
-        await asyncio.sleep(ms / 1000 / self.speed)
 
     async def listen(self, source) -> asyncio.Task:
         """Feed the session from a microphone (``course_utils.widgets.Microphone`` or ``LocalMicrophone``)

@@ -25,17 +25,17 @@ def phrase_clips(monologue: Monologue, trailing_silence_ms: int = 700) -> list[b
 
 
 def agent_fixture(monologue: Monologue, language: str = "es", first_delta_ms: float = 400.0):
-    """A Realtime ``ConversationFixture``: the phrases as user turns, their translations as replies.
-    ``first_delta_ms`` is the stand-in's think time before each reply (a setting, not a measurement)."""
-    from ..voice.conversation import AssistantTurn, ConversationFixture, OutputSpec
+    """A :class:`~course_utils.voice.conversation.Conversation` (in memory): the phrases as user turns,
+    their translations as replies. ``first_delta_ms`` is the stand-in's think time before each reply
+    (a setting, not a measurement)."""
+    from ..voice.conversation import Conversation, Utterance
 
-    turns = tuple(AssistantTurn((OutputSpec("message", transcript=p.translations[language].text,
-                                            audio=p.translations[language].pcm),)) for p in monologue.phrases)
-    manifest = {"provenance": f"{monologue.provenance} (the translation/{monologue.name} phrases turned into "
-                              f"Realtime turns in memory by course_utils.translation.compare.agent_fixture)",
-                "user_turns": [{"text": p.text} for p in monologue.phrases]}
-    clips = tuple((f"user_{i + 1:02d}", pcm) for i, pcm in enumerate(phrase_clips(monologue)))
-    return ConversationFixture(f"{monologue.name}_agent_{language}", manifest, turns, float(first_delta_ms), clips)
+    user = tuple(Utterance(p.text, pcm) for p, pcm in zip(monologue.phrases, phrase_clips(monologue)))
+    replies = tuple(Utterance(p.translations[language].text, p.translations[language].pcm,
+                              think_ms=round(first_delta_ms)) for p in monologue.phrases)
+    manifest = {"provenance": f"{monologue.provenance} (the translation/{monologue.name} phrases turned into a "
+                              f"conversation in memory by course_utils.translation.compare.agent_fixture)"}
+    return Conversation(f"{monologue.name}_agent_{language}", "", user, replies, manifest)
 
 
 def agent_timeline(trace, starts: list[float], durations_ms: list[float], speed: float = 1.0) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Video: the local toolkit (``frames``) and Gemini video understanding (``understand``).
+"""Video: the local toolkit (``frames``, ``clips``) and Gemini video understanding (``understand``).
 
 Names are imported lazily, so ``import course_utils.video`` stays light and never pulls in the
 generation side (``course_utils.video.generate`` / ``compose``), which lives apart.
@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 
 _FRAMES = ("Frame", "VideoInfo", "probe", "keyframe_times", "sample_times", "sample_frames", "iter_frames",
-           "frames_at", "frame_differences", "scene_changes", "contact_sheet", "cut_clip", "extract_audio", "mmss")
+           "frames_at", "frame_differences", "scene_changes", "contact_sheet", "mmss")
+_CLIPS = ("cut_clip", "extract_audio")
 _UNDERSTAND = ("KeyFeature", "KeyFeatures", "VideoAnalysis", "FeatureScore", "Capability", "CAPABILITIES",
                "CHAPTER_PROMPT", "KEY_FEATURES_PROMPT", "INLINE_CLIP_PROMPT", "check_video_file", "upload_video",
                "wait_until_active", "video_part", "analyze_video", "count_video_tokens", "estimate_call",
@@ -18,12 +19,14 @@ _UNDERSTAND = ("KeyFeature", "KeyFeatures", "VideoAnalysis", "FeatureScore", "Ca
                "ask_about_frames", "transcribe", "features_from_transcript", "DEFAULT_MODEL", "CHEAP_MODEL",
                "INLINE_LIMIT_BYTES", "UPLOAD_LIMIT_BYTES", "GEMINI_VIDEO_MIME")
 
-__all__ = [*_FRAMES, *_UNDERSTAND]
+__all__ = [*_FRAMES, *_CLIPS, *_UNDERSTAND]
 
 
 def __getattr__(name: str):
     if name in _FRAMES:
         return getattr(importlib.import_module(".frames", __name__), name)
+    if name in _CLIPS:
+        return getattr(importlib.import_module(".clips", __name__), name)
     if name in _UNDERSTAND:
         return getattr(importlib.import_module(".understand", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,17 +15,14 @@ size, and the narration becomes the audio track.
 Consistency across shots comes from one style line added to every prompt and one seed for all
 shots; both show in the plan. Live, a TTS API can replace espeak-ng: pass ``tts=`` a function
 ``text -> (samples float32 mono, sample_rate)``.
+
+The pipeline is three modules: :mod:`.shots` (script -> scenes -> shots), this one (the plan and the
+generation) and :mod:`.stitch` (the MP4); the names notebooks use are importable from here.
 """
 from __future__ import annotations
 
 import asyncio
-import math
-import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from fractions import Fraction
 from html import escape
 from pathlib import Path
 from typing import Callable
@@ -33,122 +30,15 @@ from typing import Callable
 import numpy as np
 
 from ..display import no_math
-from ..errors import CourseError, JobFailed, OperationTimeout
+from ..errors import BudgetExceeded, CourseError, JobFailed, OperationTimeout
 from .generate.adapter import InvalidVideoRequest, VideoAdapter, VideoRequest, VideoResult, plan_candidates
 from .generate.jobs import run_job
+from .shots import Scene, Shot, narrate_espeak, parse_script, shot_list
+from .stitch import CARD_SECONDS, FPS, SIZES, probe_mp4, stitch, title_card
 
-CARD_SECONDS = 1.5
-FPS = 12
-SIZES = {"16:9": (320, 180), "9:16": (180, 320), "1:1": (240, 240)}
-
-
-# -- script -> scenes -> shots ---------------------------------------------------------------------
-@dataclass
-class Scene:
-    title: str
-    visual: str
-    narration: str
-
-
-def parse_script(text: str) -> tuple[str, list[Scene]]:
-    """``TITLE:`` then blocks of ``SCENE:`` / ``VISUAL:`` / ``NARRATION:`` lines -> (title, scenes)."""
-    title = ""
-    scenes: list[Scene] = []
-    current: dict[str, str] = {}
-    for raw in text.strip().splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        m = re.match(r"(?i)^(TITLE|SCENE|VISUAL|NARRATION)\s*:\s*(.*)$", line)
-        if not m:
-            if not current:
-                raise CourseError(f"Script line {line!r} is not TITLE:, SCENE:, VISUAL: or NARRATION:; "
-                                  f"start each line with one of those.")
-            key = current.get("_last", "visual")
-            current[key] = (current.get(key, "") + " " + line).strip()
-            continue
-        key, value = m.group(1).lower(), m.group(2).strip()
-        if key == "title":
-            title = value
-            continue
-        if key == "scene":
-            if current:
-                scenes.append(_scene(current))
-            current = {"title": value}
-        else:
-            if not current:
-                current = {"title": f"Scene {len(scenes) + 1}"}
-            current[key] = value
-        current["_last"] = key
-    if current:
-        scenes.append(_scene(current))
-    if not scenes:
-        raise CourseError("The script has no scenes: write at least one SCENE: with VISUAL: and NARRATION: lines.")
-    return title or "Untitled", scenes
-
-
-def _scene(d: dict[str, str]) -> Scene:
-    if not d.get("visual") or not d.get("narration"):
-        raise CourseError(f"Scene {d.get('title')!r} needs both a VISUAL: and a NARRATION: line.")
-    return Scene(d["title"], d["visual"], d["narration"])
-
-
-def narrate_espeak(text: str, voice: str = "en-us", words_per_minute: int = 165) -> tuple[np.ndarray, int]:
-    """Speak ``text`` offline with espeak-ng; returns (mono float32 samples, sample rate).
-
-    Without espeak-ng, words rendered ahead of time (:mod:`course_utils.voice.prerendered`) come from the
-    fixtures; other words raise a one-line error saying what to install.
-    """
-    import soundfile as sf
-
-    from ..voice import prerendered
-
-    exe = shutil.which("espeak-ng")
-    if exe is None:
-        clip = prerendered.find(text, voice, words_per_minute)
-        if clip is None:
-            raise CourseError(f"espeak-ng is not installed and these words were not pre-rendered: {prerendered.INSTALL_HINT} "
-                              "(or pass tts= a TTS function).")
-        samples, rate = sf.read(clip, dtype="float32")
-        return (samples.mean(axis=1) if samples.ndim > 1 else samples), rate
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "n.wav"
-        subprocess.run([exe, "-v", voice, "-s", str(words_per_minute), "-w", str(wav), text],
-                       check=True, capture_output=True, timeout=60)
-        samples, rate = sf.read(wav, dtype="float32")
-    if samples.ndim > 1:
-        samples = samples.mean(axis=1)
-    return samples, rate
-
-
-@dataclass
-class Shot:
-    """One scene as a shot: the prompt sent to a model, the narration, and how long the shot lasts."""
-
-    index: int
-    title: str
-    prompt: str
-    narration: str
-    seconds: float  # on screen (after its title card): narration length + a short pause, in half seconds
-    audio: np.ndarray = field(repr=False)
-    sample_rate: int = 22050
-    seed: int | None = None
-
-    @property
-    def narration_seconds(self) -> float:
-        return len(self.audio) / self.sample_rate
-
-
-def shot_list(scenes: list[Scene], style: str = "", seed: int | None = 7,
-              tts: Callable[[str], tuple[np.ndarray, int]] = narrate_espeak) -> list[Shot]:
-    """Scenes -> shots. The same ``style`` line and ``seed`` go into every shot (visual consistency)."""
-    shots = []
-    for i, scene in enumerate(scenes, 1):
-        audio, rate = tts(scene.narration)
-        seconds = math.ceil((len(audio) / rate + 0.4) * 2) / 2
-        prompt = scene.visual.rstrip(".") + (f". Style: {style}." if style else ".")
-        shots.append(Shot(i, scene.title, prompt, scene.narration, seconds, audio, rate, seed))
-    return shots
+__all__ = ["Scene", "Shot", "parse_script", "narrate_espeak", "shot_list", "Option", "ShotPlan", "Plan",
+           "CANDIDATES", "default_adapters", "plan_shots", "ShotResult", "generate_shots", "billed_twice",
+           "CARD_SECONDS", "FPS", "SIZES", "title_card", "stitch", "probe_mp4", "Story", "script_to_video"]
 
 
 # -- the plan --------------------------------------------------------------------------------------
@@ -301,6 +191,7 @@ def plan_shots(shots: list[Shot], adapters: dict[str, VideoAdapter] | None = Non
     return Plan(plans, adapters, aspect_ratio, resolution, concurrency)
 
 
+
 # -- generating ------------------------------------------------------------------------------------
 @dataclass
 class ShotResult:
@@ -308,20 +199,48 @@ class ShotResult:
     result: VideoResult | None
     log: list[str]
     used: Option | None = None
+    billed: list[tuple[Option, float]] = field(default_factory=list)   # attempts billed (or that may bill), USD
+
+    @property
+    def billed_twice(self) -> bool:
+        """True when two attempts of this shot were (or may be) billed: a timed-out first try and its fallback."""
+        return len(self.billed) > 1
+
+
+def billed_twice(results: list[ShotResult]) -> list[str]:
+    """One line per shot billed (or possibly billed) twice, with what each attempt costs."""
+    return [f"shot {r.shot.index} ({r.shot.title}) billed twice: "
+            + " + ".join(f"{o.name} ${usd:.3f}" for o, usd in r.billed) + f" = ${sum(u for _, u in r.billed):.3f}"
+            for r in results if r.billed_twice]
 
 
 async def generate_shots(plan: Plan, concurrency: int | None = None, timeout_s: float = 900.0,
-                         progress: bool = True) -> list[ShotResult]:
-    """Generate every planned shot, ``concurrency`` at a time; a failed shot is retried once on its fallback."""
+                         progress: bool = True, retry_after_timeout: bool = True) -> list[ShotResult]:
+    """Generate every planned shot, ``concurrency`` at a time; a failed shot is retried once on its fallback.
+
+    A first try that times out after the provider accepted it may still finish and be billed (the ledger
+    keeps it at its estimate). Its fallback is then a second bill: it is made only if
+    ``retry_after_timeout`` (the default), priced first and reserved on the ledger like any job (over the
+    budget: not made), and the shot's log and :func:`billed_twice` say so. With
+    ``retry_after_timeout=False`` such a shot gets no second try (a still card stands in).
+    """
     sem = asyncio.Semaphore(concurrency or plan.concurrency)
 
     async def one(sp: ShotPlan) -> ShotResult:
         log: list[str] = []
         if sp.choice is None:
             return ShotResult(sp.shot, None, [f"shot {sp.shot.index}: no model fits; skipped"])
+        billed: list[tuple[Option, float]] = []
         for option in [sp.choice, sp.fallback]:
             if option is None:
                 break
+            if billed:  # the first try may still bill: the fallback is a second bill, priced and reserved
+                if not retry_after_timeout:
+                    log.append(f"shot {sp.shot.index}: not retried on {option.name}: the first try may still bill "
+                               f"(retry_after_timeout=False)")
+                    break
+                log.append(f"shot {sp.shot.index}: fallback {option.name} priced ${option.usd or 0.0:.3f}, reserved on "
+                           f"the ledger: a second bill for this shot")
             request = VideoRequest(sp.shot.prompt, seconds=option.clip_seconds or 5, resolution=plan.resolution,
                                    aspect_ratio=plan.aspect_ratio, seed=sp.shot.seed)
             async with sem:
@@ -329,137 +248,28 @@ async def generate_shots(plan: Plan, concurrency: int | None = None, timeout_s: 
                     result = await asyncio.to_thread(run_job, plan.adapters[option.key], request, option.model,
                                                      timeout_s=timeout_s, progress=progress,
                                                      what=f"shot {sp.shot.index}: {sp.shot.title}")
+                except BudgetExceeded as exc:
+                    log.append(f"shot {sp.shot.index}: {option.name} not made: {exc}")
+                    break
                 except (JobFailed, OperationTimeout, InvalidVideoRequest) as exc:
                     said = getattr(exc, "provider_message", None) or str(exc)
                     log.append(f"shot {sp.shot.index}: {option.name} {getattr(exc, 'state', 'timed out')}: {said}")
+                    may_bill = float(getattr(exc, "may_bill_usd", 0.0) or 0.0)
+                    if may_bill:
+                        billed.append((option, may_bill))
+                        log.append(f"shot {sp.shot.index}: {option.name} was accepted before the timeout: it may "
+                                   f"still finish and bill ${may_bill:.3f}")
                     continue
+            billed.append((option, result.actual_usd if result.actual_usd is not None else option.usd or 0.0))
             log.append(f"shot {sp.shot.index}: {option.name} made a {option.clip_seconds} s clip"
                        + (" (fallback)" if option is sp.fallback else ""))
-            return ShotResult(sp.shot, result, log, option)
+            if len(billed) > 1:
+                log.append(f"shot {sp.shot.index}: billed twice (${sum(u for _, u in billed):.3f})")
+            return ShotResult(sp.shot, result, log, option, billed)
         log.append(f"shot {sp.shot.index}: no clip (first try and fallback failed); a still card will stand in")
-        return ShotResult(sp.shot, None, log)
+        return ShotResult(sp.shot, None, log, None, billed)
 
     return list(await asyncio.gather(*(one(sp) for sp in plan.shots)))
-
-
-# -- stitching -------------------------------------------------------------------------------------
-def _font(size: int):
-    from PIL import ImageFont
-
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:
-        return ImageFont.load_default()
-
-
-def title_card(text: str, size: tuple[int, int], subtitle: str = "") -> np.ndarray:
-    """A plain title card (RGB array)."""
-    from PIL import Image, ImageDraw
-
-    w, h = size
-    img = Image.new("RGB", size, (16, 18, 26))
-    d = ImageDraw.Draw(img)
-    words, lines, line = text.split(), [], ""
-    for word in words:  # wrap to the width
-        trial = f"{line} {word}".strip()
-        if d.textlength(trial, font=_font(18)) > w - 24 and line:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    lines.append(line)
-    y = h // 2 - 12 * len(lines) - (8 if subtitle else 0)
-    for ln in lines:
-        d.text(((w - d.textlength(ln, font=_font(18))) / 2, y), ln, fill=(245, 245, 245), font=_font(18))
-        y += 24
-    if subtitle:
-        d.text(((w - d.textlength(subtitle, font=_font(11))) / 2, y + 6), subtitle, fill=(160, 160, 175), font=_font(11))
-    return np.asarray(img)
-
-
-def _clip_frames(path: Path | None, size: tuple[int, int]) -> list[tuple[float, np.ndarray]]:
-    """(time, RGB frame scaled to ``size``) for every frame of the clip."""
-    import av
-
-    if path is None:
-        return []
-    out = []
-    with av.open(str(path)) as c:
-        stream = c.streams.video[0]
-        for frame in c.decode(stream):
-            img = frame.to_image()
-            if img.size != size:
-                img = img.resize(size)
-            out.append((float(frame.time or 0.0), np.asarray(img.convert("RGB"))))
-    return out
-
-
-def stitch(title: str, shots: list[Shot], results: list[ShotResult], out_path: str | Path,
-           aspect_ratio: str = "16:9", fps: int = FPS, card_seconds: float = CARD_SECONDS) -> Path:
-    """One MP4 (H.264 + AAC): an opening card, then per shot a title card and its clip with the narration."""
-    import av
-
-    size = SIZES.get(aspect_ratio, (320, 180))
-    by_index = {r.shot.index: r for r in results}
-    rate = shots[0].sample_rate if shots else 22050
-    segments: list[tuple[str, float, object]] = [("card", card_seconds, title_card(title, size, "made with course_utils"))]
-    for shot in shots:
-        res = by_index.get(shot.index)
-        segments.append(("card", card_seconds, title_card(f"{shot.index}. {shot.title}", size)))
-        clip = res.result.path if res and res.result else None
-        frames = _clip_frames(clip, size) or [(0.0, title_card(shot.title, size, "(no clip: generation failed)"))]
-        segments.append(("clip", shot.seconds, (frames, shot)))
-    total = sum(seconds for _, seconds, _ in segments)
-    audio = np.zeros(int(round(total * rate)), dtype=np.float32)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(out_path), "w", format="mp4") as out:
-        v = out.add_stream("libx264", rate=fps)
-        v.width, v.height, v.pix_fmt = size[0], size[1], "yuv420p"
-        v.options = {"crf": "30", "preset": "veryfast", "threads": "1"}
-        v.codec_context.time_base = Fraction(1, fps)
-        a = out.add_stream("aac", rate=rate, layout="mono")
-        pts, start = 0, 0.0
-        for kind, seconds, payload in segments:
-            n = int(round(seconds * fps))
-            for i in range(n):
-                if kind == "card":
-                    rgb = payload
-                else:
-                    frames, _ = payload
-                    t = i / fps
-                    rgb = next((f for ft, f in reversed(frames) if ft <= t + 1e-6), frames[0][1])
-                frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-                frame.pts = pts
-                pts += 1
-                for packet in v.encode(frame):
-                    out.mux(packet)
-            if kind == "clip":
-                shot = payload[1]
-                s0 = int(round(start * rate))
-                speech = shot.audio[: max(len(audio) - s0, 0)]
-                audio[s0:s0 + len(speech)] = speech
-            start += n / fps
-        for packet in v.encode():
-            out.mux(packet)
-        frame_size = 1024
-        for i in range(0, len(audio), frame_size):
-            chunk = audio[i:i + frame_size]
-            af = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk[None, :]), format="fltp", layout="mono")
-            af.sample_rate, af.pts = rate, i
-            for packet in a.encode(af):
-                out.mux(packet)
-        for packet in a.encode():
-            out.mux(packet)
-    return out_path
-
-
-def probe_mp4(path: str | Path) -> dict:
-    """Duration and streams of an MP4 (for checking a stitched video against its plan), read by ``frames.probe``."""
-    from .frames import probe
-
-    info = probe(path)
-    return {"seconds": info.container_duration_s or info.duration_s, "streams": [dict(s) for s in info.streams]}
 
 
 @dataclass

@@ -17,7 +17,7 @@ The flows, each the SDK's own call:
 Result types live in :mod:`.analysis`, scoring in :mod:`.scoring`, the OpenAI baselines in
 :mod:`.traditional`; their public names are re-exported here.
 
-The client comes from ``course_utils.standins.gemini.gemini_client()`` (the local stand-in in replay
+The client comes from ``course_utils.clients.gemini_client()`` (the local stand-in in replay
 mode, the real API in live mode); every function here takes it as its first argument.
 """
 from __future__ import annotations
@@ -33,7 +33,9 @@ from pydantic import BaseModel
 
 from .. import costs
 from ..config import get_config
+from ..endpoints import current_mode
 from ..errors import JobFailed, OperationTimeout, VideoFormatError
+from ..voice.models import GEMINI_VIDEO_CHEAP_MODEL, GEMINI_VIDEO_MODEL
 from .analysis import KeyFeature, KeyFeatures, VideoAnalysis  # noqa: F401  (re-exported)
 from .frames import mmss, probe
 from .scoring import FeatureScore, facts_covered, parse_mmss, score_features  # noqa: F401  (re-exported)
@@ -48,8 +50,8 @@ from .traditional import (  # noqa: F401
     transcribe,
 )
 
-DEFAULT_MODEL = "gemini-3.8-flash"
-CHEAP_MODEL = "gemini-3.5-flash-lite"
+DEFAULT_MODEL = GEMINI_VIDEO_MODEL          # the model ids live in course_utils.voice.models
+CHEAP_MODEL = GEMINI_VIDEO_CHEAP_MODEL
 #: Request size the API accepts inline (since January 2026); larger files go through the Files API.
 INLINE_LIMIT_BYTES = 100 * 1024 * 1024
 #: Per-file limit of the Files API (files are kept 48 hours; 20 GB per project).
@@ -165,7 +167,7 @@ def wait_until_active(client, file, timeout_s: float = 300.0, poll_s: float = 2.
 
     name = file.name
     deadline = time.monotonic() + timeout_s
-    bar = progress_bar(live=progress and not get_config().is_replay, total=None, desc=f"{name}: {_state(file)}",
+    bar = progress_bar(live=progress and current_mode() != "replay", total=None, desc=f"{name}: {_state(file)}",
                        unit=" polls", leave=False)
     try:
         while True:

@@ -5,7 +5,9 @@
 * :mod:`.events`: the one checker of events against the SDK unions;
 * :mod:`.conversation`: the one conversation-fixture model and loader;
 * :mod:`.models`: one constant per model family;
-* :mod:`.vad`, :mod:`.playback`, :mod:`.trace`: VAD, playback sinks, latency traces.
+* :mod:`.vad`, :mod:`.playback`, :mod:`.trace`: VAD, playback sinks, latency traces;
+* the voice-session interface: :mod:`.reply` (:class:`VoiceReply`, the one reply type), :mod:`.tools`
+  (:class:`ToolRegistry`, the one tools registry), :mod:`.session` (the shell of the microphone clients).
 
 Used by ``course_utils.realtime`` (OpenAI Realtime), ``course_utils.live`` (OpenAI Live, Gemini Live)
 and ``course_utils.translation``. Nothing here talks to a network.
@@ -28,6 +30,8 @@ from .formats import (
                       ulaw_encode,
 )
 from .playback import InlinePlayerSink, ManualClock, PlaybackSink, SpeakerSink, VirtualClockSink
+from .reply import VoiceReply
+from .tools import ToolCall, ToolRegistry
 from .trace import Trace, TraceEvent, TurnFigures, plot_timeline
 from .vad import EnergyVAD, VADEvent
 
@@ -39,4 +43,5 @@ __all__ = [
     "EnergyVAD", "VADEvent",
     "PlaybackSink", "VirtualClockSink", "InlinePlayerSink", "SpeakerSink", "ManualClock",
     "Trace", "TraceEvent", "TurnFigures", "plot_timeline",
+    "VoiceReply", "ToolCall", "ToolRegistry",
 ]

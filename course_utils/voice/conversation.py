@@ -1,20 +1,23 @@
-"""Conversation fixtures: the one model and the one loader of the scripted conversations the voice
-stand-ins replay (Realtime, OpenAI Live, Gemini Live, and the translation agent's turns).
+"""Conversation fixtures: the one model, the one loader and the one layout of the scripted conversations
+the voice stand-ins replay (Realtime, OpenAI Live, Gemini Live, and the translation agent's turns).
 
 A conversation is the user's side (utterances a notebook or a test speaks into the session) and the
-assistant's side (replies the stand-in speaks, in order, whatever the user said). It comes in two
-shapes, one per on-disk layout, read by one loader, :func:`load_conversation` (``area`` picks the
-folder ``data/fixtures/<area>/<name>/``):
+assistant's side (replies the stand-in speaks, in order, whatever the user said): a :class:`Conversation`
+of :class:`Utterance` s, where a reply may carry a :class:`Tool` call and the words said once the result
+is back. Every area (``data/fixtures/<area>/<name>/``: ``live``, ``realtime``) has the same layout:
 
-* ``live`` / ``gemini_live`` -> :class:`Conversation`: :class:`Utterance` s (24 kHz mono PCM16, text,
-  word timings, think time), a reply may carry a :class:`Tool` call; ``gemini_live/<name>`` only points
-  at a ``live`` conversation (``"conversation": "live/<name>"``) and adds the function declarations.
-* ``realtime`` -> :class:`ConversationFixture`: the Realtime server's turn script, each
-  :class:`AssistantTurn` a list of :class:`OutputSpec` (a spoken message or a function call), plus the
-  user clips. ``conversation.json`` is ``{"first_delta_ms": 300, "turns": [{"output": [...]}, ...]}``.
+* ``manifest.json``: ``provenance`` (how it was made) and a description;
+* ``conversation.json``: ``{"instructions", "sample_rate", "user": [...], "assistant": [...]}``, each entry
+  ``{"text", "audio" (a FLAC file in the folder), "duration_ms", "words", "think_ms"}``; a user entry
+  may be ``"typed": true`` (no audio) and give ``"speech_ms": [first, last]`` (where the speech is in
+  its clip); a reply may have a ``"tool": {"name", "arguments", "description", "parameters",
+  "expected_result", "call_id", "then": {...the follow-up reply...}}``.
 
-:func:`as_turns` turns a :class:`Conversation` into the Realtime turn script (same audio and replies), so
-every voice room can replay the same conversation. Nothing here talks to a network.
+``gemini_live/<name>`` only points at a ``live`` conversation (``"conversation": "live/<name>"``) and adds
+the function declarations. The Realtime stand-in replays turns (each ``response.create`` gets the next
+turn's output items): :func:`turn_script` derives them from a conversation, so every voice room replays
+the same model. :func:`layout_from_turns` turns a Realtime turn list (what a recorded Realtime session
+gives) into the layout above. Nothing here talks to a network.
 """
 from __future__ import annotations
 
@@ -22,11 +25,12 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..errors import FixtureError
 from ..fixtures import fixture_dir, load_manifest
 from .audio import load_audio
-from .formats import duration_ms
+from .formats import SAMPLE_RATE, duration_ms
 
 
 def _read_manifest(folder: Path) -> dict:
@@ -40,31 +44,43 @@ def _read_manifest(folder: Path) -> dict:
     return manifest
 
 
-# -- a conversation: utterances and replies (data/fixtures/live/<name>) -------------------------------
+# -- the model --------------------------------------------------------------------------------------
 Word = tuple[str, int, int]  # (text, start_ms, end_ms) within the utterance
 
 
 @dataclass(frozen=True)
 class Tool:
-    """A tool call the assistant makes in a reply, and what it says once it has the result."""
+    """A tool call the assistant makes in a reply, and what it says once it has the result.
+
+    ``expected_result`` is what the application is expected to return (text or JSON); ``call_id`` the
+    Realtime call id to replay ("" = ``call_<name>_<reply index>``)."""
 
     name: str
     arguments: dict
     description: str
     parameters: dict
-    expected_result: str
+    expected_result: Any
     then: "Utterance"
+    call_id: str = ""
+
+    @property
+    def arguments_json(self) -> str:
+        return json.dumps(self.arguments)
 
 
 @dataclass(frozen=True)
 class Utterance:
-    """One thing said: its text, PCM16 24 kHz mono audio, word timings, and (replies) think time."""
+    """One thing said: its text, PCM16 24 kHz mono audio, word timings, (replies) think time and tool,
+    (user clips) where the speech is and whether it was typed instead of spoken."""
 
     text: str
-    pcm: bytes = field(repr=False)
-    words: tuple[Word, ...] = field(repr=False)
+    pcm: bytes = field(default=b"", repr=False)
+    words: tuple[Word, ...] = field(default=(), repr=False)
     think_ms: int = 0
     tool: Tool | None = None
+    speech_ms: tuple[int, int] | None = None   # [first, last] loud sample of a user clip, ms from its start
+    typed: bool = False                        # a typed user message: text, no audio
+    path: Path | None = field(default=None, repr=False, compare=False)   # the audio file it was read from
 
     @property
     def duration_ms(self) -> float:
@@ -85,26 +101,63 @@ class Conversation:
     def tools(self) -> list[Tool]:
         return [r.tool for r in self.assistant if r.tool is not None]
 
+    def user_audio(self, index: int = 0) -> bytes:
+        """PCM16 bytes of the ``index``-th user utterance (0-based)."""
+        if not 0 <= index < len(self.user) or self.user[index].typed:
+            spoken = sum(not u.typed for u in self.user)
+            raise FixtureError(f"Conversation {self.name} has no spoken user turn {index} ({spoken} of its "
+                               f"{len(self.user)} user turns are spoken); pick another index.")
+        return self.user[index].pcm
 
-def _utterance(folder, spec: dict) -> Utterance:
+
+# -- the loader -------------------------------------------------------------------------------------
+def _utterance(folder: Path, spec: dict) -> Utterance:
     try:
-        pcm = load_audio(folder / spec["audio"]).astype("<i2").tobytes()
-        words = tuple((str(w), int(a), int(b)) for w, a, b in spec["words"])
+        pcm, path = b"", None
+        if spec.get("audio"):
+            path = folder / spec["audio"]
+            if not path.exists():
+                raise FixtureError(f"Fixture file missing: {folder.name}/{spec['audio']}; regenerate the fixture "
+                                   f"with the script its manifest names (made_by / provenance).")
+            pcm = load_audio(path).astype("<i2").tobytes()
+        words = tuple((str(w), int(a), int(b)) for w, a, b in spec.get("words", ()))
         tool = None
         if "tool" in spec:
             t = spec["tool"]
             tool = Tool(t["name"], dict(t["arguments"]), t.get("description", ""), dict(t.get("parameters", {})),
-                        t.get("expected_result", ""), _utterance(folder, t["then"]))
-        return Utterance(spec["text"], pcm, words, int(spec.get("think_ms", 0)), tool)
+                        t.get("expected_result", ""), _utterance(folder, t["then"]), str(t.get("call_id", "")))
+        speech = tuple(int(x) for x in spec["speech_ms"]) if spec.get("speech_ms") else None
+        return Utterance(spec["text"], pcm, words, int(spec.get("think_ms", 0)), tool, speech,
+                         bool(spec.get("typed", False)), path)
     except (KeyError, TypeError, ValueError) as exc:
         raise FixtureError(f"Conversation in {folder.name} has a malformed turn ({exc!r}); regenerate it with "
-                           f"scripts/make_live_fixtures.py.") from None
+                           f"the script its manifest names.") from None
 
 
-@lru_cache(maxsize=16)
-def _load_live(name: str | Path, area: str = "live") -> Conversation:
-    """Load ``data/fixtures/<area>/<name>`` (or a fixture folder given as a Path); a ``gemini_live``
-    fixture is followed to the ``live`` conversation it points at."""
+def _load_folder(folder: Path, name: str, manifest: dict) -> Conversation:
+    path = folder / "conversation.json"
+    try:
+        spec = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise FixtureError(f"Fixture {name} has no readable conversation.json ({exc}); regenerate it with the "
+                           f"script its manifest names.") from None
+    if "user" not in spec or "assistant" not in spec:
+        raise FixtureError(f"Fixture {name}'s conversation.json has no user/assistant lists (an old layout?); "
+                           f"regenerate it with the script its manifest names.")
+    conv = Conversation(name, spec.get("instructions", ""), tuple(_utterance(folder, u) for u in spec["user"]),
+                        tuple(_utterance(folder, a) for a in spec["assistant"]), manifest)
+    if not conv.assistant:
+        raise FixtureError(f"Fixture {name} has no assistant replies.")
+    return conv
+
+
+@lru_cache(maxsize=32)
+def load_conversation(name: str | Path, area: str = "live") -> Conversation:
+    """Load the conversation fixture ``data/fixtures/<area>/<name>`` (or a fixture folder given as a Path).
+
+    Every area has the same layout; a ``gemini_live`` fixture is followed to the ``live`` conversation it
+    points at. Cached: loading twice costs nothing.
+    """
     if isinstance(name, Path):
         return _load_folder(name, name.name, _read_manifest(name))
     manifest = load_manifest(area, name)
@@ -115,21 +168,10 @@ def _load_live(name: str | Path, area: str = "live") -> Conversation:
     return _load_folder(fixture_dir(area, name), name, manifest)
 
 
-def _load_folder(folder: Path, name: str, manifest: dict) -> Conversation:
-    path = folder / "conversation.json"
-    try:
-        spec = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise FixtureError(f"Fixture {name} has no readable conversation.json ({exc}); regenerate it with "
-                           f"scripts/make_live_fixtures.py.") from None
-    return Conversation(name, spec.get("instructions", ""), tuple(_utterance(folder, u) for u in spec["user"]),
-                        tuple(_utterance(folder, a) for a in spec["assistant"]), manifest)
-
-
-# -- the Realtime turn script (data/fixtures/realtime/<name>) -----------------------------------------
+# -- the Realtime turn script, derived ---------------------------------------------------------------
 @dataclass(frozen=True)
 class OutputSpec:
-    """One output item of an assistant turn."""
+    """One output item of a Realtime turn."""
 
     type: str                    # "message" | "function_call"
     transcript: str = ""
@@ -149,99 +191,103 @@ class AssistantTurn:
 
 
 @dataclass(frozen=True)
-class ConversationFixture:
-    """A loaded conversation fixture (audio decoded to PCM16 bytes)."""
+class TurnScript:
+    """What the Realtime stand-in replays: one turn per ``response.create`` (cycling after the last),
+    each after ``first_delta_ms`` (the conversation's mean think time). Made by :func:`turn_script`."""
 
     name: str
-    manifest: dict
     turns: tuple[AssistantTurn, ...]
     first_delta_ms: float
-    user_clips: tuple[tuple[str, bytes], ...] = field(default=())
-
-    def user_audio(self, index: int = 0) -> bytes:
-        """PCM16 bytes of the ``index``-th user clip (0-based)."""
-        if not 0 <= index < len(self.user_clips):
-            raise FixtureError(f"Fixture {self.name} has {len(self.user_clips)} user clips; there is no clip {index}.")
-        return self.user_clips[index][1]
-
-    def user_turn(self, index: int = 0) -> dict:
-        """The manifest's description of a user clip (text, speech span)."""
-        return self.manifest.get("user_turns", [])[index]
 
     def turn(self, n: int) -> AssistantTurn:
         """Turn ``n`` (0-based), cycling after the last one."""
         return self.turns[n % len(self.turns)]
 
 
-def _read_pcm(folder: Path, rel: str) -> bytes:
-    path = folder / rel
-    if not path.exists():
-        raise FixtureError(f"Fixture file missing: {folder.name}/{rel}; regenerate with scripts/make_realtime_fixtures.py.")
-    return load_audio(path).astype("<i2").tobytes()
+def turn_script(conversation: Conversation) -> TurnScript:
+    """The Realtime turns of a conversation (same audio and replies).
 
+    A reply is a turn: its message (when it says something) and its function call (when it has a tool);
+    the tool's follow-up becomes the next turn, which the Realtime server speaks after the client sends
+    the function's output.
+    """
+    turns: list[AssistantTurn] = []
 
-@lru_cache(maxsize=32)
-def _load_turns(folder: Path) -> ConversationFixture:
-    name = folder.name
-    manifest = _read_manifest(folder)
-    try:
-        script = json.loads((folder / "conversation.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise FixtureError(f"Fixture realtime/{name} has no readable conversation.json ({exc}).") from None
-    turns = []
-    for t, turn in enumerate(script.get("turns", [])):
+    def add(reply: Utterance, index: int) -> None:
         outputs = []
-        for out in turn.get("output", []):
-            kind = out.get("type")
-            if kind == "message":
-                audio = _read_pcm(folder, out["audio"]) if out.get("audio") else b""
-                outputs.append(OutputSpec("message", transcript=out.get("transcript", ""), audio=audio))
-            elif kind == "function_call":
-                outputs.append(OutputSpec("function_call", name=out["name"], arguments=out.get("arguments", "{}"),
-                                          call_id=out.get("call_id") or f"call_{name}_{t}"))
-            else:
-                raise FixtureError(f"Fixture realtime/{name} turn {t}: unknown output type {kind!r}.")
-        turns.append(AssistantTurn(tuple(outputs)))
-    if not turns:
-        raise FixtureError(f"Fixture realtime/{name} has no assistant turns.")
-    clips = tuple((u["audio"], _read_pcm(folder, u["audio"])) for u in manifest.get("user_turns", []) if u.get("audio"))
-    return ConversationFixture(name, manifest, tuple(turns), float(script.get("first_delta_ms", 300)), clips)
-
-
-def load_conversation(name: str | Path, area: str = "live") -> "Conversation | ConversationFixture":
-    """Load the conversation fixture ``data/fixtures/<area>/<name>`` (or a fixture folder given as a Path).
-
-    ``area="realtime"`` gives the Realtime server's :class:`ConversationFixture`; ``"live"`` and
-    ``"gemini_live"`` give a :class:`Conversation` (a ``gemini_live`` fixture is followed to the ``live``
-    conversation it points at). Cached: loading twice costs nothing.
-    """
-    if area == "realtime":
-        return _load_turns(name.resolve() if isinstance(name, Path) else fixture_dir(area, name))
-    return _load_live(name, area)
-
-
-# -- one conversation, every room --------------------------------------------------------------------
-def as_turns(conversation: Conversation | str = "support_call") -> ConversationFixture:
-    """The Realtime stand-in's ``ConversationFixture`` for a Live conversation (same audio and replies).
-
-    A reply with a tool becomes a turn of two outputs (the spoken acknowledgement and a function
-    call); its follow-up becomes the next turn, which the Realtime server speaks after the client
-    sends the function's output.
-    """
-    conv = load_conversation(conversation) if isinstance(conversation, str) else conversation
-    turns = []
-    for i, reply in enumerate(conv.assistant):
-        outputs = [OutputSpec("message", transcript=reply.text, audio=reply.pcm)]
+        if reply.text or reply.pcm:
+            outputs.append(OutputSpec("message", transcript=reply.text, audio=reply.pcm))
         if reply.tool is not None:
-            outputs.append(OutputSpec("function_call", name=reply.tool.name, arguments=json.dumps(reply.tool.arguments),
-                                      call_id=f"call_{reply.tool.name}_{i}"))
+            outputs.append(OutputSpec("function_call", name=reply.tool.name, arguments=reply.tool.arguments_json,
+                                      call_id=reply.tool.call_id or f"call_{reply.tool.name}_{index}"))
+        if outputs:
             turns.append(AssistantTurn(tuple(outputs)))
-            turns.append(AssistantTurn((OutputSpec("message", transcript=reply.tool.then.text, audio=reply.tool.then.pcm),)))
+        if reply.tool is not None:
+            add(reply.tool.then, index)
+
+    for i, reply in enumerate(conversation.assistant):
+        add(reply, i)
+    if not turns:
+        raise FixtureError(f"Conversation {conversation.name} has no reply that says or calls anything.")
+    think = sum(r.think_ms for r in conversation.assistant) / max(1, len(conversation.assistant))
+    return TurnScript(conversation.name, tuple(turns), float(think))
+
+
+# -- writing the layout -----------------------------------------------------------------------------
+def layout_from_turns(turns: list[dict], user: list[dict], think_ms: float, tools: list[dict] = (),
+                      tool_results: dict | None = None, instructions: str = "") -> dict:
+    """A ``conversation.json`` (the one layout) from Realtime turns ``[{"output": [{"type": "message",
+    "transcript", "audio"} | {"type": "function_call", "name", "arguments", "call_id"}]}]``.
+
+    A turn's messages are one reply (texts joined, audio files listed in order); its function call makes
+    the next turn that reply's follow-up (``tool.then``). ``user`` entries are kept as they are;
+    ``tools`` (Realtime tool definitions) and ``tool_results`` (by call id) fill in each call's
+    description, parameters and expected result. A turn with more than one call keeps the first and
+    lists the others under ``"unreplayed_calls"`` (the stand-ins replay one call per reply).
+    """
+    defs = {t.get("name"): t for t in tools}
+    results = tool_results or {}
+    assistant: list[dict] = []
+    pending: dict | None = None      # a tool entry waiting for its follow-up
+    for turn in turns:
+        outputs = turn.get("output", [])
+        messages = [o for o in outputs if o.get("type") == "message"]
+        calls = [o for o in outputs if o.get("type") == "function_call"]
+        unknown = [o.get("type") for o in outputs if o.get("type") not in ("message", "function_call")]
+        if unknown:
+            raise FixtureError(f"A turn has output items of unknown type {unknown}; only messages and function calls replay.")
+        reply: dict = {"text": " ".join(m.get("transcript", "") for m in messages).strip(), "think_ms": round(think_ms)}
+        audio = [m["audio"] for m in messages if m.get("audio")]
+        if audio:
+            reply["audio"] = audio[0]
+            if len(audio) > 1:
+                reply["more_audio"] = audio[1:]
+        if turn.get("status"):
+            reply["status"] = turn["status"]
+        if calls:
+            c = calls[0]
+            try:
+                args = json.loads(c.get("arguments") or "{}")
+            except ValueError:
+                args = {"_unparsed": c.get("arguments", "")}
+            d = defs.get(c.get("name"), {})
+            reply["tool"] = {"name": c.get("name", ""), "arguments": args, "call_id": c.get("call_id", ""),
+                             "description": d.get("description", ""), "parameters": d.get("parameters", {}),
+                             "expected_result": results.get(c.get("call_id", ""), "")}
+            if len(calls) > 1:
+                reply["unreplayed_calls"] = calls[1:]
+        if pending is not None:
+            pending["then"] = reply
         else:
-            turns.append(AssistantTurn(tuple(outputs)))
-    think = sum(r.think_ms for r in conv.assistant) / max(1, len(conv.assistant))
-    manifest = {"provenance": f"{conv.manifest.get('provenance', '')} (the live/{conv.name} conversation, turned "
-                              f"into Realtime turns in memory by course_utils.voice.conversation.as_turns)",
-                "user_turns": [{"text": u.text} for u in conv.user]}
-    clips = tuple((f"user_{i + 1:02d}", u.pcm) for i, u in enumerate(conv.user))
-    return ConversationFixture(conv.name, manifest, tuple(turns), float(think), clips)
+            assistant.append(reply)
+        pending = reply.get("tool")
+    if pending is not None:                  # the session ended before the follow-up
+        pending["then"] = {"text": "", "think_ms": round(think_ms)}
+    return {"instructions": instructions, "sample_rate": SAMPLE_RATE, "user": list(user), "assistant": assistant}
+
+
+def realtime_user_entries(user_turns: list[dict]) -> list[dict]:
+    """Conversation ``user`` entries from a Realtime fixture's user turns (``audio``, ``text``,
+    ``speech_ms``, ``duration_ms`` or ``typed``): the same keys, in the layout's order."""
+    keys = ("text", "audio", "duration_ms", "speech_ms", "typed", "words")
+    return [{k: u[k] for k in keys if k in u} for u in user_turns]

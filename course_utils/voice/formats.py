@@ -179,15 +179,24 @@ class AudioFormat:
     """A speech API's wire audio format: its name, rate and bytes per sample.
 
     ``decode`` turns wire bytes into PCM16 24 kHz (what the VAD hears and the sinks play), ``encode``
-    the reverse. Servers and clients of both rooms (Realtime, Live) use this one class.
+    the reverse. Servers and clients of both rooms (Realtime, Live) use this one class. Without a rate,
+    PCM16 is 24 kHz and G.711 8 kHz. G.711 is always coded at 8 kHz, one byte a sample (8 bytes a
+    millisecond); a different ``rate`` given for it is kept as asked (so a server can refuse it) but does
+    not change the coding.
     """
 
     type: str = "audio/pcm"
-    rate: int = SAMPLE_RATE
+    rate: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.rate is None:
+            object.__setattr__(self, "rate", G711_RATE if self.type in _G711 else SAMPLE_RATE)
 
     @property
     def bytes_per_ms(self) -> float:
-        return bytes_per_ms(self.rate, SAMPLE_WIDTH if self.type == "audio/pcm" else 1)
+        if self.type in _G711:
+            return bytes_per_ms(G711_RATE, 1)
+        return bytes_per_ms(self.rate, SAMPLE_WIDTH)
 
     def describe(self) -> str:
         return {"audio/pcm": f"PCM16 mono at {self.rate} Hz", "audio/pcmu": "G.711 mu-law at 8000 Hz",
@@ -213,8 +222,9 @@ class AudioFormat:
             return cls()
         if isinstance(fmt, str):
             kind = _LEGACY.get(fmt, fmt)
-            return cls(kind, SAMPLE_RATE if kind == "audio/pcm" else G711_RATE)
-        return cls(str(fmt.get("type", "audio/pcm")), int(fmt.get("rate", SAMPLE_RATE)))
+            return cls(kind)
+        rate = fmt.get("rate")
+        return cls(str(fmt.get("type", "audio/pcm")), None if rate is None else int(rate))
 
     def as_config(self) -> dict:
         return {"type": self.type, "rate": self.rate}

@@ -1,7 +1,9 @@
-"""The one home of the speech-to-speech model names: one constant per model family.
+"""The one home of the model names the course defaults to: one constant per model family.
 
-Clients, stand-ins and estimators import these rather than spelling the model id again, so a model
-rename is one edit here. (Notebook prose may keep the literal id: it is text for the reader.)
+Clients, stand-ins and estimators import these rather than spelling the model id again (a module's
+``DEFAULT_MODEL`` is one of these under a local name), so a model rename is one edit here. The speech
+models come first; the Gemini video-understanding models live here too, so every default model id has
+one home. (Notebook prose may keep the literal id: it is text for the reader.)
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ GEMINI_LIVE_MODEL = "gemini-3.8-live"
 #: OpenAI Realtime translation (``client.realtime.translations.connect``) and its transcription model.
 TRANSLATION_MODEL = "gpt-realtime-translate"
 TRANSCRIPTION_MODEL = "gpt-realtime-whisper"
+#: Gemini video understanding (``client.models.generate_content`` with a video): the default and the cheap one.
+GEMINI_VIDEO_MODEL = "gemini-3.8-flash"
+GEMINI_VIDEO_CHEAP_MODEL = "gemini-3.5-flash-lite"
 
 __all__ = ["REALTIME_MODEL", "REALTIME_MINI_MODEL", "OPENAI_LIVE_MODEL", "GEMINI_LIVE_MODEL", "TRANSLATION_MODEL",
-           "TRANSCRIPTION_MODEL"]
+           "TRANSCRIPTION_MODEL", "GEMINI_VIDEO_MODEL", "GEMINI_VIDEO_CHEAP_MODEL"]

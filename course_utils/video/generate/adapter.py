@@ -2,7 +2,8 @@
 the errors an adapter raises, the adapter base class, the finished result, and the registry of adapters.
 
 Adapters register themselves: a :class:`VideoAdapter` subclass with a ``key`` is listed by
-:func:`adapter_classes` (which imports every provider module of this package), so adding a provider is its
+:func:`adapter_classes` (which imports every provider module of this package) and registers its surface
+(``provider``, ``live_url``, ``credentials``) with :mod:`course_utils.endpoints`, so adding a provider is its
 adapter module, its stand-in, its price rows and its test. ``order`` sorts it among the others;
 ``plan_models`` puts models in the shot planner's default candidates (``compose.CANDIDATES``) and
 ``cost_table_models`` in the cost lab's generation table (``cost_lab.video_generation_table``).
@@ -16,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from ...endpoints import Route, Surface, register_surface, route
 from ...errors import CourseError, JobFailed
 from ...ledger import LedgerEntry
 
@@ -155,29 +157,40 @@ class VideoAdapter(ABC):
     plan_models: tuple[str, ...] = ()  # models the shot planner considers by default (compose.CANDIDATES)
     cost_table_models: tuple[str, ...] = ()  # models in cost_lab.video_generation_table
     provider: str = ""  # config/ledger name: google, vertex, runway, kling, fal
+    surface: str = "rest"  # its surface in course_utils.endpoints (registered from the three lines below)
+    live_url: str | None = None  # the real endpoint; None: the SDK's default
+    credentials: tuple[str, ...] = ()  # env variables of a provider config.PROVIDER_KEYS does not list yet
     label: str = ""
     models: dict[str, ModelSpec] = {}
     default_model: str = ""
     time_scale: float = 1.0  # replay: the stand-in's clock scale
     standin: Any = None
+    route: Route | None = None  # where this adapter's traffic goes (course_utils.endpoints.route)
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("key"):
             _REGISTRY[cls.key] = cls
+            register_surface(Surface(cls.provider, cls.surface, cls.live_url, "kernel"), cls.credentials)
 
     def __init__(self, client: Any = None, *, standin: Any = None, **client_options: Any):
-        """``client``: a ready SDK client; else ``_make_client`` makes one for the mode (replay: the local stand-in)."""
-        if client is None:
-            client, standin = self._make_client(standin, **client_options)
-        self.client = client
-        self.standin = standin
-        self.time_scale = standin.time_scale if standin is not None else 1.0
+        """``client``: a ready SDK client; else ``_make_client`` makes one for :func:`~course_utils.endpoints.route`'s
+        answer (replay: the kernel's stand-in; ``standin=``: that local stand-in, in any mode)."""
+        self.route = route(self.provider, self.surface, url=None if standin is None else standin.url,
+                           standin=self.replay_standin if standin is None else standin)
+        self.client = client if client is not None else self._make_client(self.route, **client_options)
+        self.standin = self.route.standin
+        self.time_scale = self.standin.time_scale if self.standin is not None else 1.0
 
     @staticmethod
     @abstractmethod
-    def _make_client(standin: Any = None, **options: Any) -> tuple[Any, Any]:
-        """(SDK client, stand-in or None) for the current mode."""
+    def replay_standin() -> Any:
+        """The kernel's running stand-in of this provider (``XStandin.shared()``), for replay."""
+
+    @staticmethod
+    @abstractmethod
+    def _make_client(r: Route, **options: Any) -> Any:
+        """The SDK client for route ``r`` (``r.base_url`` None: the real API)."""
 
     def spec(self, model: str | None = None) -> ModelSpec:
         model = model or self.default_model

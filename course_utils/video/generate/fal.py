@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ...config import get_config
+from ...endpoints import Route
 from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 _QUEUE_LOCK = threading.Lock()
@@ -60,14 +60,16 @@ class FalAdapter(VideoAdapter):
     }
 
     @staticmethod
-    def _make_client(standin: Any = None) -> tuple[Any, Any]:
+    def replay_standin():
+        from ...standins.fal_queue import FalQueueStandin
+
+        return FalQueueStandin.shared()
+
+    @staticmethod
+    def _make_client(r: Route) -> Any:
         import fal_client
 
-        cfg = get_config()
-        if standin is None and cfg.is_replay:
-            from ...standins.fal_queue import FalQueueStandin
-            standin = FalQueueStandin.shared()
-        return fal_client.SyncClient(key=cfg.key("fal")), standin
+        return fal_client.SyncClient(key=r.api_key)  # no base-URL option: submit() points the queue at r.base_url
 
     def __init__(self, client: Any = None, *, standin: Any = None):
         super().__init__(client, standin=standin)
@@ -87,7 +89,7 @@ class FalAdapter(VideoAdapter):
         if request.negative_prompt and spec.model.startswith("pika"):
             args["negative_prompt"] = request.negative_prompt
         with _QUEUE_LOCK:
-            fal_client.client.QUEUE_URL_FORMAT = f"{self.standin.url}/" if self.standin is not None else self._live_queue_url
+            fal_client.client.QUEUE_URL_FORMAT = f"{self.route.base_url}/" if self.route.base_url else self._live_queue_url
             try:
                 return self._call(lambda: self.client.submit(app, arguments=args), submitting=True)
             finally:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ...config import get_config
+from ...endpoints import Route
 from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 _MODES = frozenset({"text-to-video", "image-to-video", "edit"})
@@ -35,6 +35,7 @@ class OmniAdapter(VideoAdapter):
     plan_models = ("gemini-omni-1.1-flash",)  # the shot planner's default candidates
     cost_table_models = ("gemini-omni-1.1-flash",)  # rows of cost_lab.video_generation_table
     provider = "google"
+    surface = "interactions"
     label = "Gemini Omni Flash"
     default_model = "gemini-omni-1.1-flash"
     models = {
@@ -50,18 +51,18 @@ class OmniAdapter(VideoAdapter):
     }
 
     @staticmethod
-    def _make_client(standin: Any = None):
+    def replay_standin():
+        from ...standins.gemini_interactions import GeminiInteractionsStandin
+
+        return GeminiInteractionsStandin.shared()
+
+    @staticmethod
+    def _make_client(r: Route):
         from google import genai
         from google.genai import types
 
-        cfg = get_config()
-        options: dict[str, Any] = {"retry_options": types.HttpRetryOptions(attempts=1), "timeout": 120_000}
-        if standin is None and cfg.is_replay:
-            from ...standins.gemini_interactions import GeminiInteractionsStandin
-            standin = GeminiInteractionsStandin.shared()
-        if standin is not None:
-            options["base_url"] = standin.url
-        return genai.Client(api_key=cfg.key("google"), http_options=types.HttpOptions(**options)), standin
+        options = types.HttpOptions(base_url=r.base_url, retry_options=types.HttpRetryOptions(attempts=1), timeout=120_000)
+        return genai.Client(api_key=r.api_key, http_options=options)
 
     def submit(self, request: VideoRequest, spec: ModelSpec) -> str:
         video_format: dict[str, Any] = {"type": "video", "aspect_ratio": request.aspect_ratio,
@@ -114,7 +115,7 @@ class OmniAdapter(VideoAdapter):
         if status.video_bytes is None and status.video_url:  # URI delivery: fetch with the key header
             import httpx
 
-            key_header = [("x-goog-api-key", get_config().key("google"))]
+            key_header = [("x-goog-api-key", self.route.api_key)]
             resp = httpx.get(status.video_url, headers=key_header, timeout=120.0, follow_redirects=True)
             resp.raise_for_status()
             return resp.content

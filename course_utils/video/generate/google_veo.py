@@ -26,7 +26,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ...config import REPLAY_KEY, get_config
+from ...config import REPLAY_KEY
+from ...endpoints import Route
 from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 _RES = ("720p", "1080p", "4k")
@@ -59,30 +60,30 @@ class VeoAdapter(VideoAdapter):
     def where(self) -> str:
         """Which project, region and credentials this client uses (never a secret)."""
         api = self.client._api_client  # google-genai keeps these on its API client
-        creds = "a placeholder OAuth token (replay)" if self.standin is not None else "Application Default Credentials"
+        creds = "a placeholder OAuth token (replay)" if self.route.base_url else "Application Default Credentials"
         return (f"Vertex AI: project={api.project} location={api.location} API version {api._http_options.api_version}, "
                 f"credentials: {creds}, no API key")
 
     @staticmethod
-    def _make_client(standin: Any = None, location: str | None = None):
+    def replay_standin():
+        from ...standins.vertex_veo import VertexVeoStandin
+
+        return VertexVeoStandin.shared()
+
+    @staticmethod
+    def _make_client(r: Route, location: str | None = None):
         from google import genai
         from google.genai import types
 
-        cfg = get_config()
         location = location or os.environ.get("GOOGLE_CLOUD_LOCATION", "us-central1")
-        options: dict[str, Any] = {"retry_options": types.HttpRetryOptions(attempts=1), "timeout": 120_000}
-        if standin is None and cfg.is_replay:
-            from ...standins.vertex_veo import VertexVeoStandin
-            standin = VertexVeoStandin.shared()
-        if standin is None:  # live: the project from GOOGLE_CLOUD_PROJECT, credentials from ADC
-            return genai.Client(vertexai=True, project=cfg.key("vertex"), location=location,
-                                http_options=types.HttpOptions(**options)), None
+        options = types.HttpOptions(base_url=r.base_url, retry_options=types.HttpRetryOptions(attempts=1), timeout=120_000)
+        if r.base_url is None:  # the real Vertex AI: the project from GOOGLE_CLOUD_PROJECT, credentials from ADC
+            return genai.Client(vertexai=True, project=r.api_key, location=location, http_options=options)
         from google.oauth2.credentials import Credentials
 
-        options["base_url"] = standin.url
-        project = "replay-project" if cfg.is_replay else cfg.key("vertex")
-        return genai.Client(vertexai=True, project=project, location=location,
-                            credentials=Credentials(token=REPLAY_KEY), http_options=types.HttpOptions(**options)), standin
+        project = "replay-project" if r.replay else r.api_key  # a local stand-in: a placeholder OAuth token
+        return genai.Client(vertexai=True, project=project, location=location, credentials=Credentials(token=REPLAY_KEY),
+                            http_options=options)
 
     def submit(self, request: VideoRequest, spec: ModelSpec) -> Any:
         from google.genai import types

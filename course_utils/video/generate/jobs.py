@@ -192,12 +192,13 @@ def run_job(adapter: VideoAdapter, request: VideoRequest, model: str | None = No
                     f"it may still finish (and be billed): look it up later by its id, or raise timeout_s.")
             clock.sleep(interval)
             interval = min(interval * backoff, max_poll_s)
-    except OperationTimeout:
+    except OperationTimeout as exc:
         events.append(JobEvent(clock.now(), "timed out"))
         if handle is None:
             entry.cancel("timed out before the job was accepted")
         else:
             entry.settle(estimate.total_usd, note="timed out: the job may still finish and be billed")
+        exc.may_bill_usd = 0.0 if handle is None else estimate.total_usd   # callers deciding on a retry read this
         bar.close()
         raise
     except (CourseError, KeyboardInterrupt, SystemExit) as exc:
@@ -288,9 +289,9 @@ def _safe(text: str) -> str:
 def _record(adapter: VideoAdapter, spec: ModelSpec, request: VideoRequest, events: list[JobEvent],
             status: JobStatus, job_id: str) -> None:
     """Record mode: save the status sequence (no media, keys scrubbed) as a fixture for later replay."""
-    cfg = get_config()
-    if not cfg.is_record:
+    if adapter.route is None or not adapter.route.record:
         return
+    cfg = get_config()
     from ...fixtures import save_fixture
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import jwt
 
-from ...config import get_config
+from ...endpoints import Route
 from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 BASE_URL = "https://api-singapore.klingai.com"
@@ -55,6 +55,7 @@ class KlingAdapter(VideoAdapter):
     plan_models = ("kling-v3",)  # the shot planner's default candidates
     cost_table_models = ("kling-v3",)  # rows of cost_lab.video_generation_table
     provider = "kling"
+    live_url = BASE_URL
     label = "Kling"
     default_model = "kling-v3"
     models = {
@@ -65,19 +66,21 @@ class KlingAdapter(VideoAdapter):
     }
 
     @staticmethod
-    def _make_client(standin: Any = None) -> tuple[httpx.Client, Any]:
-        if standin is None and get_config().is_replay:
-            from ...standins.kling import KlingStandin
-            standin = KlingStandin.shared()
-        return httpx.Client(base_url=standin.url if standin is not None else BASE_URL, timeout=60.0), standin
+    def replay_standin():
+        from ...standins.kling import KlingStandin
+
+        return KlingStandin.shared()
+
+    @staticmethod
+    def _make_client(r: Route) -> httpx.Client:
+        return httpx.Client(base_url=r.base_url, timeout=60.0)  # live: BASE_URL (the adapter's live_url)
 
     def __init__(self, client: httpx.Client | None = None, *, standin: Any = None):
         super().__init__(client, standin=standin)
         self._kind: dict[str, str] = {}
 
     def _headers(self) -> dict[str, str]:
-        cfg = get_config()
-        token = kling_token(cfg.key("kling", "KLING_ACCESS_KEY"), cfg.key("kling", "KLING_SECRET_KEY"))
+        token = kling_token(self.route.key("KLING_ACCESS_KEY"), self.route.key("KLING_SECRET_KEY"))
         return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def _request(self, method: str, path: str, body: dict | None = None) -> dict:

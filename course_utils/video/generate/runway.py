@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...config import get_config
+from ...endpoints import Route
 from .adapter import JobRejected, JobStatus, ModelSpec, RateLimited, VideoAdapter, VideoRequest, retry_after_seconds
 
 RATIOS = {"16:9": "1280:720", "9:16": "720:1280"}
@@ -46,17 +46,16 @@ class RunwayAdapter(VideoAdapter):
     }
 
     @staticmethod
-    def _make_client(standin: Any = None):
+    def replay_standin():
+        from ...standins.runway import RunwayStandin
+
+        return RunwayStandin.shared()
+
+    @staticmethod
+    def _make_client(r: Route):
         from runwayml import RunwayML
 
-        cfg = get_config()
-        if standin is None and cfg.is_replay:
-            from ...standins.runway import RunwayStandin
-            standin = RunwayStandin.shared()
-        kwargs: dict[str, Any] = {"api_key": cfg.key("runway"), "max_retries": 0, "timeout": 60.0}
-        if standin is not None:
-            kwargs["base_url"] = standin.url
-        return RunwayML(**kwargs), standin
+        return RunwayML(api_key=r.api_key, base_url=r.base_url, max_retries=0, timeout=60.0)
 
     def submit(self, request: VideoRequest, spec: ModelSpec) -> str:
         kwargs: dict[str, Any] = dict(model=spec.model, prompt_text=request.prompt, ratio=RATIOS[request.aspect_ratio],
