@@ -33,12 +33,11 @@ from .endpoints import current_mode, route
 from .errors import CourseError
 from .fixtures import fixture_dir, load_manifest
 from .voice import prerendered
-from .voice.audio import SAMPLE_RATE, duration_ms, load_audio, to_pcm16_bytes, wav_bytes
+from .voice.audio import load_audio, to_pcm16_bytes, wav_bytes
+from .voice.formats import SAMPLE_RATE, duration_ms
+from .voice.models import CHAT_MODEL, GEMINI_TTS_MODEL, STT_MODEL
 
-STT_MODEL = "gpt-transcribe"
-CHAT_MODEL = "gpt-6-luna"
 OPENAI_TTS_MODEL = "gpt-4o-mini-tts"
-GEMINI_TTS_MODEL = "gemini-3.8-flash-lite-tts"
 ESPEAK = "espeak-ng"
 TTS_ENGINES = (ESPEAK, OPENAI_TTS_MODEL, GEMINI_TTS_MODEL)
 FIXTURE = ("cascade", "support_turn")

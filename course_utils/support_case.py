@@ -22,8 +22,8 @@ local server in replay mode) and ``openai.AsyncOpenAI`` (real HTTP to the local 
 This module is the call (:func:`run_call`); its report (:class:`CallResult` and its views,
 :func:`compare`) is in :mod:`course_utils.support_report`, the screenshots and the support tool's
 knowledge base in :mod:`course_utils.support_screens`, the vision call in
-:mod:`course_utils.support_vision`, prices in :mod:`course_utils.costs`. Their public names are
-re-exported here. The pace (``speed``) and the mode come from :func:`course_utils.endpoints.route`.
+:mod:`course_utils.support_vision`, prices in :mod:`course_utils.costs`: import their names from
+there. The pace (``speed``) and the mode come from :func:`course_utils.endpoints.route`.
 """
 from __future__ import annotations
 
@@ -32,33 +32,9 @@ from dataclasses import dataclass
 from .config import get_config
 from .endpoints import route
 from .errors import CourseError
-from .fixtures import DATA_DIR  # noqa: F401  (sc.DATA_DIR)
-from .support_report import CallResult, compare  # noqa: F401
-
-# The case's parts, re-exported so ``support_case.X`` keeps working for every name the notebooks use.
-from .support_screens import (  # noqa: F401
-    ERROR_CODES,
-    SCREENS_DIR,
-    Screen,
-    ground_truth,
-    image_match_slice,
-    list_screens,
-    load_screen,
-    lookup_error_code,
-)
-from .support_vision import (  # noqa: F401
-    VISION_FIXTURE,
-    VISION_MODEL,
-    VISION_PROMPT,
-    VisionResult,
-    analyze_screen,
-    description_item,
-    estimate_vision,
-    image_item,
-    save_vision_exchanges,
-    screen_item_text,
-    vision_cost,
-)
+from .support_report import CallResult
+from .support_screens import load_screen, lookup_error_code
+from .support_vision import VISION_FIXTURE, analyze_screen, description_item, image_item, save_vision_exchanges
 from .voice.models import REALTIME_MODEL
 
 CALL_FIXTURES = {"describe": "support_call", "image": "support_call_image"}

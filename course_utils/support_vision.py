@@ -10,13 +10,12 @@ from typing import Any
 from . import costs
 from .config import get_config
 from .support_screens import Screen, image_match_slice, load_screen
+from .voice.models import CHAT_MODEL
 
-VISION_MODEL = "gpt-6-luna"          # the chapter's gpt-4.1-mini is deprecated (leaves the API 2027-01-14)
+VISION_MODEL = CHAT_MODEL   # the chapter's gpt-4.1-mini is deprecated (leaves the API 2027-01-14)
 VISION_FIXTURE = ("support_vision", "screens")
 VISION_PROMPT = ("What problem does this screen show? Quote any error text and codes exactly. "
                  "Answer in at most three sentences.")
-#: Priced in :mod:`course_utils.costs` (image tokens by the tile rule, the rest from ``usage``).
-vision_cost = costs.vision_cost
 
 
 def screen_item_text(description: str) -> str:
@@ -55,7 +54,7 @@ def estimate_vision(screen: Screen, model: str = VISION_MODEL, detail: str = "hi
                     output_tokens: int = 150) -> costs.CostBreakdown:
     """The price of one vision call before it runs (for the ledger)."""
     usage = {"prompt_tokens": screen.image_tokens(detail) + costs.text_tokens(prompt) + 10, "completion_tokens": output_tokens}
-    return vision_cost(usage, model, screen.image_tokens(detail), f"estimate: {screen.name}")
+    return costs.vision_cost(usage, model, screen.image_tokens(detail), f"estimate: {screen.name}")
 
 
 async def analyze_screen(client, screen: Screen, model: str = VISION_MODEL, detail: str = "high",
@@ -82,7 +81,7 @@ async def analyze_screen(client, screen: Screen, model: str = VISION_MODEL, deta
     latency = (time.monotonic() - t0) * 1000
     usage = response.usage.model_dump() if response.usage else {}
     tokens = screen.image_tokens(detail)
-    cost = vision_cost(usage, model, tokens, f"describe {screen.name}")
+    cost = costs.vision_cost(usage, model, tokens, f"describe {screen.name}")
     entry.settle(cost.total_usd, usage=usage)
     return VisionResult(screen.name, model, response.choices[0].message.content or "", latency, usage, tokens, cost,
                         response.model_dump(mode="json"), prompt)

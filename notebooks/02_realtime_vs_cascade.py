@@ -179,7 +179,8 @@ grader.check("q1", first_audio_ms)
 # (embedded audio: its bytes depend on the installed espeak-ng)
 import numpy as np
 
-from course_utils.voice.audio import SAMPLE_RATE, audio_widget, resample
+from course_utils.voice.audio import audio_widget
+from course_utils.voice.formats import SAMPLE_RATE, resample
 
 
 def listen(pcm: bytes):

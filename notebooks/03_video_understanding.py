@@ -118,8 +118,8 @@ print("truth:   ", " ".join(mmss(c) for c in truth["cuts_s"]))
 # The 20 frames go, each labelled with its time, to `gpt-6-luna` (OpenAI's small chat model, the replacement its [deprecations page](https://developers.openai.com/api/docs/deprecations) names for the GPT-4o and GPT-4.1 families, read 2026-12-04; third-party model pages list image input for it, and its image-token rule is not confirmed, so the estimate uses GPT-4o-class tiling: unverified). The chapter used `gpt-4.1-mini`: deprecated, it leaves the API on 2027-01-14 (same page, notice of 2026-10-14). The answer comes back as the same pydantic schema we will ask Gemini for, so all methods are scored alike. In replay mode the answer is a fixture written by hand from these 20 frames (its provenance says so).
 
 # %%
+from course_utils import video as vu
 from course_utils.clients import openai_client
-from course_utils.video import understand as vu
 
 oai = openai_client(fixtures=[("openai_vision_demo", "frames_to_vision"), ("openai_vision_demo", "transcript")])
 

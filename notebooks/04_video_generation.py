@@ -569,6 +569,7 @@ if may_spend():
 
 # %%
 from course_utils.video import compose
+from course_utils.video.shots import parse_script, shot_list
 
 SCRIPT = '''
 TITLE: The paper boat
@@ -582,8 +583,8 @@ SCENE: Harbour
 VISUAL: The boat reaches a tiny harbour built of river stones
 NARRATION: And every boat finds a harbour in the end.
 '''
-title, scenes = compose.parse_script(SCRIPT)
-shots = compose.shot_list(scenes, style="watercolour illustration, soft morning light, same paper boat throughout")
+title, scenes = parse_script(SCRIPT)
+shots = shot_list(scenes, style="watercolour illustration, soft morning light, same paper boat throughout")
 for shot in shots:
     print(f"{shot.index}. {shot.title}: narration {shot.narration_seconds:.1f} s -> shot {shot.seconds:g} s, seed {shot.seed}")
     print(f"   {shot.prompt}")
@@ -633,14 +634,17 @@ if may_spend():
 # %% [markdown]
 # Stitch locally with PyAV: an opening card, then per shot a title card and its clip (trimmed to the
 # narration, or its last frame held), with the narration as the audio track. The result is checked
-# against the plan: its length and its two streams.
+# against the plan with `probe` (the same reader notebook 03 uses): the container's length and its two streams.
 
 # %%
+from course_utils.video import probe
+from course_utils.video.stitch import stitch
+
 if may_spend():
-    story = compose.stitch(title, shots, results, Path(tempfile.gettempdir()) / "paper_boat.mp4")
-    info = compose.probe_mp4(story)
-    print(f"planned {plan.planned_seconds:g} s, got {info['seconds']:.2f} s;",
-          "streams:", ", ".join(f"{s['type']} ({s['codec']})" for s in info["streams"]))
+    story = stitch(title, shots, results, Path(tempfile.gettempdir()) / "paper_boat.mp4")
+    info = probe(story)
+    print(f"planned {plan.planned_seconds:g} s, got {info.container_duration_s:.2f} s;",
+          "streams:", ", ".join(f"{s['type']} ({s['codec']})" for s in info.streams))
 
 # %%
 from course_utils.video.display import VideoWithStill

@@ -104,10 +104,10 @@ for model in ("gpt-4.1-mini", "gpt-6-luna"):
 # Three screenshots of a made-up app, drawn by `scripts/make_support_screens.py` (PIL, 800x500, a few tens of KB each). `data/screens/ground_truth.json` says what each one shows, and lists its key facts: short strings a correct description must contain.
 
 # %%
-from course_utils import support_case as sc
 from course_utils.display import HTMLTable
+from course_utils.support_screens import list_screens, load_screen
 
-screens = [sc.load_screen(name) for name in sc.list_screens()]
+screens = [load_screen(name) for name in list_screens()]
 for s in screens:
     print(f"{s.name}: {s.truth['problem'] or 'no problem: the fix worked'}")
     print(f"    key facts: {s.truth['key_facts']}")
@@ -127,9 +127,10 @@ screens[1]
 
 # %%
 from course_utils.clients import async_openai_client
+from course_utils.support_vision import VISION_FIXTURE, analyze_screen
 
-vision = async_openai_client(fixtures=[sc.VISION_FIXTURE])
-described = await sc.analyze_screen(vision, screens[0])
+vision = async_openai_client(fixtures=[VISION_FIXTURE])
+described = await analyze_screen(vision, screens[0])
 print(described.description)
 
 # %% [markdown]
@@ -172,7 +173,7 @@ print(f"vision call: {described.latency_ms:.0f} ms")
 # That second is spent inside the call's event loop, which also receives the agent's audio. The chapter's
 # `analyze_screenshot` calls the *sync* client there, and the whole call freezes until the vision model
 # answers. Write `async def describe_screen(client, screen)`: send one user message with the text
-# `sc.VISION_PROMPT` and the screenshot as an `image_url` part (`screen.data_url`) to `sc.VISION_MODEL`
+# `VISION_PROMPT` and the screenshot as an `image_url` part (`screen.data_url`) to `VISION_MODEL` (both from `course_utils.support_vision`)
 # with `await client.chat.completions.create(...)`, and return the answer's text. `client` is an
 # `openai.AsyncOpenAI`. The checker runs your function against the local stand-in while a timer ticks on the
 # same event loop, and looks at the request you sent.
@@ -199,13 +200,15 @@ grader.check("q2", describe_screen)
 # %%
 import json
 
-print(json.dumps(sc.description_item(described.description), indent=2))
+from course_utils.support_vision import description_item, image_item
+
+print(json.dumps(description_item(described.description), indent=2))
 
 # %% [markdown]
 # And the newer way's item: the screenshot itself, as an `input_image` content part (the data URL shortened here):
 
 # %%
-item = sc.image_item(screens[0])
+item = image_item(screens[0])
 item["content"][1]["image_url"] = item["content"][1]["image_url"][:40] + "..."
 print(json.dumps(item, indent=2))
 
@@ -214,6 +217,8 @@ print(json.dumps(item, indent=2))
 # Now the whole call. The session: the agent's instructions, the voice `marin`, one tool (`lookup_error_code`, a plain Python function the client runs when the model calls it), and server VAD with `create_response: false`. The server still finds the end of the customer's speech, but the *app* sends `response.create`, after attaching a shared screen. The customer's four turns:
 
 # %%
+from course_utils import support_case as sc
+
 print(sc.INSTRUCTIONS)
 print(sc.TURN_DETECTION)
 for turn in sc.CALL_SCRIPT:
@@ -233,9 +238,13 @@ import json
 
 from course_utils.clients import async_openai_client
 from course_utils.realtime import RealtimeClient, load_conversation
+from course_utils.support_report import CallResult
+from course_utils.support_screens import load_screen, lookup_error_code
+from course_utils.support_vision import VISION_FIXTURE, analyze_screen, description_item, image_item
+from course_utils.voice.models import REALTIME_MODEL
 from course_utils.voice.trace import Trace
 
-TOOLS = {"lookup_error_code": sc.lookup_error_code}
+TOOLS = {"lookup_error_code": lookup_error_code}
 
 
 def show(who, what):
@@ -256,19 +265,19 @@ async def speech_in(rt, call, convo, clip, commits):
 
 async def screen_in(rt, call, vision, name):
     """2. A shared screen: described by a vision model and injected as text, or sent as the image itself."""
-    screen = sc.load_screen(name)
+    screen = load_screen(name)
     call.image_tokens[name] = screen.image_tokens()
     call.trace.local("screen.shared", screen=name)
     show("customer", f"shares {name}")
     if call.mode == "describe":
         call.trace.local("vision.start", screen=name)
-        described = await sc.analyze_screen(vision, screen)  # async: the call's event loop keeps running
+        described = await analyze_screen(vision, screen)  # async: the call's event loop keeps running
         call.trace.local("vision.done", screen=name)
         call.visions.append(described)
         show("vision", f"{described.model}: {described.description}")
-        item, kind = sc.description_item(described.description), "description"
+        item, kind = description_item(described.description), "description"
     else:
-        item, kind = sc.image_item(screen), "image"
+        item, kind = image_item(screen), "image"
     call.trace.local("screen.injected", kind=kind, screen=name)
     await rt.create_item(item)
     show("app", f"conversation.item.create ({'the description, as text' if kind == 'description' else 'input_image'})")
@@ -304,11 +313,11 @@ async def support_call(mode="describe", speed=4, sink=None):
     speed = speed if cfg.is_replay else 1.0  # the real API runs at real time
     fixture = sc.CALL_FIXTURES[mode]
     convo = load_conversation(fixture)  # the customer's recorded voice (and, in replay, the agent's turns)
-    call = sc.CallResult(mode, sc.REALTIME_MODEL, fixture, speed, Trace())
-    vision = async_openai_client(fixtures=[sc.VISION_FIXTURE], speed=speed)  # replay: its latencies at the same pace
-    rt = RealtimeClient(sc.REALTIME_MODEL, fixture=fixture, speed=speed, trace=call.trace, sink=sink, auto_tools=False,
+    call = CallResult(mode, REALTIME_MODEL, fixture, speed, Trace())
+    vision = async_openai_client(fixtures=[VISION_FIXTURE], speed=speed)  # replay: its latencies at the same pace
+    rt = RealtimeClient(REALTIME_MODEL, fixture=fixture, speed=speed, trace=call.trace, sink=sink, auto_tools=False,
                         estimate_turns=5, estimate_user_seconds=3, estimate_assistant_seconds=6)  # priced up front
-    rt.tool(sc.lookup_error_code)  # its schema goes into the session; answer_out runs it
+    rt.tool(lookup_error_code)  # its schema goes into the session; answer_out runs it
     commits, items = [], {}
     rt.on("input_audio_buffer.committed", commits.append)
     rt.on("conversation.item.added", lambda event: items.update({event["item"]["id"]: event["item"]}))
@@ -418,7 +427,9 @@ HTMLTable(call.knowledge() + call_img.knowledge(),
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-HTMLTable(sc.compare(call, call_img), caption="description vs image")
+from course_utils.support_report import compare
+
+HTMLTable(compare(call, call_img), caption="description vs image")
 
 # %% [markdown]
 # What to take from it:
@@ -436,7 +447,7 @@ HTMLTable(sc.compare(call, call_img), caption="description vs image")
 # full input price; each of the `later_responses` after it reads it again, at the cached price. Mode
 # `"image"`: the image's tokens at `image_input`, re-read at `image_cached_input`. Mode `"describe"`: the
 # vision call (`vision_usd`) plus the description's tokens at `text_input`, re-read at `text_cached_input`.
-# Prices: `costs.price(sc.REALTIME_MODEL, item)`, in USD per 1M tokens. Then try a few values: how much
+# Prices: `costs.price(REALTIME_MODEL, item)` (`REALTIME_MODEL` from `course_utils.voice.models`), in USD per 1M tokens. Then try a few values: how much
 # does a screen cost each way if the call runs ten more responses after it?
 
 # %%

@@ -71,7 +71,7 @@ grader = Grader("07")
 # %%
 from IPython.display import display
 
-from course_utils.live import load_conversation
+from course_utils.voice.conversation import load_conversation
 
 SPEED = 4 if cfg.is_replay else 1
 conv = load_conversation("support_call")
@@ -82,8 +82,8 @@ for i, utterance in enumerate(conv.user, 1):
 # The first line, as the user says it (downsampled to 16 kHz for the notebook):
 
 # %%
-from course_utils.live.engine import from_pcm24
 from course_utils.voice import audio_widget
+from course_utils.voice.formats import from_pcm24
 
 audio_widget(from_pcm24(conv.user[0].pcm, 16000), 16000)
 
@@ -348,8 +348,7 @@ from openai import AsyncOpenAI
 from openai.lib.live import AsyncTranscriptGrouper
 
 from course_utils import costs
-from course_utils.live.engine import silence
-from course_utils.voice import b64encode_pcm, chunk_pcm
+from course_utils.voice import b64encode_pcm, chunk_pcm, silence
 
 entry = cfg.ledger.reserve("openai", "gpt-live-1.1", "raw SDK Live session (up to 1 min)",
                            costs.estimate_live_session("gpt-live-1.1", 1.0).total_usd)  # refused here if over budget

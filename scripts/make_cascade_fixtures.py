@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from course_utils.fixtures import FIXTURES_DIR, save_fixture  # noqa: E402
-from course_utils.voice.audio import SAMPLE_RATE, duration_ms, load_audio, to_pcm16_bytes  # noqa: E402
+from course_utils.voice.audio import load_audio, to_pcm16_bytes  # noqa: E402
+from course_utils.voice.formats import SAMPLE_RATE, duration_ms  # noqa: E402
 
 NAME = "support_turn"
 REALTIME_FIXTURE = "barge_in"  # notebook 02 sends the same first question through the Realtime path

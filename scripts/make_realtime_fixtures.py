@@ -25,9 +25,9 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from course_utils.realtime.conversation import flac_bytes  # noqa: E402
-from course_utils.voice.audio import SAMPLE_RATE, load_audio  # noqa: E402
+from course_utils.voice.audio import flac_bytes, load_audio  # noqa: E402
 from course_utils.voice.conversation import layout_from_turns, realtime_user_entries  # noqa: E402
+from course_utils.voice.formats import SAMPLE_RATE  # noqa: E402
 from course_utils.voice.models import REALTIME_MODEL  # noqa: E402
 
 OUT = ROOT / "data" / "fixtures" / "realtime"

@@ -3,7 +3,7 @@
 
 Writes ``data/fixtures/speech/espeak/`` (manifest + one FLAC per clip): the cascade's replayed replies
 (notebook 02, ``course_utils.cascade.espeak_pcm``'s voice and speed) and the narration of notebook 04's
-script (``course_utils.video.compose.narrate_espeak``'s voice and speed). Each FLAC holds espeak-ng's own
+script (``course_utils.video.shots.narrate_espeak``'s voice and speed). Each FLAC holds espeak-ng's own
 16-bit output losslessly, so the code gets the same samples as from espeak-ng itself. Needs espeak-ng;
 run it again whenever a replayed reply or notebook 04's SCRIPT changes:
 
@@ -25,11 +25,11 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from course_utils.fixtures import fixture_dir, list_fixtures, save_fixture  # noqa: E402
-from course_utils.video.compose import parse_script  # noqa: E402
+from course_utils.video.shots import parse_script  # noqa: E402
 from course_utils.voice.prerendered import AREA, ESPEAK, NAME, clip_key  # noqa: E402
 
 CASCADE_VOICE, CASCADE_WPM = "en-us+f3", 165    # course_utils.cascade.espeak_pcm's defaults
-NARRATION_VOICE, NARRATION_WPM = "en-us", 165   # course_utils.video.compose.narrate_espeak's defaults
+NARRATION_VOICE, NARRATION_WPM = "en-us", 165   # course_utils.video.shots.narrate_espeak's defaults
 SCRIPT_NOTEBOOK = ROOT / "notebooks" / "04_video_generation.py"
 
 

@@ -32,16 +32,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import make_realtime_fixtures as rt  # noqa: E402  (the Realtime fixtures' generator: speak, user_clip, ...)
 
 from course_utils import costs  # noqa: E402
-from course_utils.realtime.conversation import flac_bytes  # noqa: E402
-from course_utils.support_case import (  # noqa: E402
-    ERROR_CODES,
-    SCREENS_DIR,
-    VISION_MODEL,
-    VISION_PROMPT,
-    image_match_slice,
-    lookup_error_code,
-    screen_item_text,
-)
+from course_utils.support_screens import ERROR_CODES, SCREENS_DIR, image_match_slice, lookup_error_code  # noqa: E402
+from course_utils.support_vision import VISION_MODEL, VISION_PROMPT, screen_item_text  # noqa: E402
+from course_utils.voice.audio import flac_bytes  # noqa: E402
 from course_utils.voice.conversation import layout_from_turns, realtime_user_entries  # noqa: E402
 
 REALTIME_OUT = ROOT / "data" / "fixtures" / "realtime"

@@ -23,7 +23,8 @@ import numpy as np
 import soundfile as sf
 
 from course_utils.fixtures import save_fixture
-from course_utils.voice.audio import SAMPLE_RATE, load_audio
+from course_utils.voice.audio import load_audio
+from course_utils.voice.formats import SAMPLE_RATE
 from course_utils.voice.vad import EnergyVAD
 
 NAME = "weekly_update"

@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 from course_utils import costs  # noqa: E402
 from course_utils.fixtures import FIXTURES_DIR, save_fixture  # noqa: E402
 from course_utils.video.frames import mmss  # noqa: E402
-from course_utils.video.understand import CAPABILITIES, FRAMES_PROMPT, INLINE_CLIP_PROMPT, KEY_FEATURES_PROMPT, TRANSCRIPT_PROMPT  # noqa: E402
+from course_utils.video.traditional import FRAMES_PROMPT, TRANSCRIPT_PROMPT  # noqa: E402
+from course_utils.video.understand import CAPABILITIES, INLINE_CLIP_PROMPT, KEY_FEATURES_PROMPT  # noqa: E402
 
 GT = json.loads((ROOT / "data/video/product_demo.ground_truth.json").read_text())
 GEMINI_MODELS = ["gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite",

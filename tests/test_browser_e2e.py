@@ -25,8 +25,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from course_utils.voice.audio import SAMPLE_RATE, load_audio, resample
+from course_utils.voice.audio import load_audio
 from course_utils.voice.conversation import load_conversation
+from course_utils.voice.formats import SAMPLE_RATE, resample
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -12,8 +12,9 @@ from course_utils import cascade as cas
 from course_utils.clients import openai_rest_standin
 from course_utils.errors import BudgetExceeded, CourseError
 from course_utils.fixtures import fixture_dir, load_manifest
-from course_utils.voice.audio import SAMPLE_RATE, load_audio
+from course_utils.voice.audio import load_audio
 from course_utils.voice.conversation import load_conversation
+from course_utils.voice.formats import SAMPLE_RATE
 
 AREA, NAME = cas.FIXTURE
 

@@ -6,10 +6,11 @@ import math
 import pytest
 
 from course_utils import costs
-from course_utils import support_case as sc
+from course_utils import support_vision as sv
 from course_utils.clients import openai_client
 from course_utils.exercises import Grader
 from course_utils.exercises.solutions.nb05 import SOLUTIONS
+from course_utils.voice import models
 
 NAMES = {"q1": "image_tokens", "q2": "describe_screen", "q3": "screen_cost"}
 
@@ -20,7 +21,7 @@ def grader():
 
 
 def solved(key):
-    namespace: dict = {"sc": sc}  # the notebook imported it before the exercises
+    namespace: dict = {}  # each solution imports what it uses
     exec(compile(SOLUTIONS[key], f"<solution {key}>", "exec"), namespace)
     return namespace[NAMES[key]]
 
@@ -78,13 +79,13 @@ def test_q1_mistakes(grader):
 
 # -- q2 -----------------------------------------------------------------------------------------------
 def _content(screen, image_part):
-    return [{"type": "text", "text": sc.VISION_PROMPT}, image_part]
+    return [{"type": "text", "text": sv.VISION_PROMPT}, image_part]
 
 
 def test_q2_blocking_sync_client_is_named(grader):
     async def describe_screen(client, screen):  # the chapter's bug: a sync client inside async def
-        sync = openai_client(fixtures=[sc.VISION_FIXTURE])
-        response = sync.chat.completions.create(model=sc.VISION_MODEL, messages=[{"role": "user", "content": _content(
+        sync = openai_client(fixtures=[sv.VISION_FIXTURE])
+        response = sync.chat.completions.create(model=sv.VISION_MODEL, messages=[{"role": "user", "content": _content(
             screen, {"type": "image_url", "image_url": {"url": screen.data_url, "detail": "high"}})}])
         return response.choices[0].message.content
 
@@ -96,21 +97,21 @@ def test_q2_mistakes(grader):
         return "a description"
 
     async def input_image(client, screen):
-        r = await client.chat.completions.create(model=sc.VISION_MODEL, messages=[{"role": "user", "content": _content(
+        r = await client.chat.completions.create(model=sv.VISION_MODEL, messages=[{"role": "user", "content": _content(
             screen, {"type": "input_image", "image_url": screen.data_url})}])
         return r.choices[0].message.content
 
     async def bare_base64(client, screen):
-        r = await client.chat.completions.create(model=sc.VISION_MODEL, messages=[{"role": "user", "content": _content(
+        r = await client.chat.completions.create(model=sv.VISION_MODEL, messages=[{"role": "user", "content": _content(
             screen, {"type": "image_url", "image_url": {"url": screen.b64}})}])
         return r.choices[0].message.content
 
     async def whole_response(client, screen):
-        return await client.chat.completions.create(model=sc.VISION_MODEL, messages=[{"role": "user", "content": _content(
+        return await client.chat.completions.create(model=sv.VISION_MODEL, messages=[{"role": "user", "content": _content(
             screen, {"type": "image_url", "image_url": {"url": screen.data_url}})}])
 
     async def other_prompt(client, screen):
-        r = await client.chat.completions.create(model=sc.VISION_MODEL, messages=[{"role": "user", "content": [
+        r = await client.chat.completions.create(model=sv.VISION_MODEL, messages=[{"role": "user", "content": [
             {"type": "text", "text": "Describe this screenshot."},
             {"type": "image_url", "image_url": {"url": screen.data_url}}]}])
         return r.choices[0].message.content
@@ -127,9 +128,9 @@ def _cost(*, rereads=True, cached=True, image_item="image", vision=True, scale=1
     def screen_cost(mode, later_responses, image_tokens=425, description_tokens=70, vision_usd=0.00008):
         kind = image_item if mode == "image" else "text"
         tokens = image_tokens if mode == "image" else description_tokens
-        usd = tokens * costs.price(sc.REALTIME_MODEL, f"{kind}_input")
+        usd = tokens * costs.price(models.REALTIME_MODEL, f"{kind}_input")
         if rereads:
-            usd += later_responses * tokens * costs.price(sc.REALTIME_MODEL, f"{kind}_cached_input" if cached else f"{kind}_input")
+            usd += later_responses * tokens * costs.price(models.REALTIME_MODEL, f"{kind}_cached_input" if cached else f"{kind}_input")
         return usd / scale + (vision_usd if mode == "describe" and vision else 0.0)
     return screen_cost
 

@@ -164,9 +164,8 @@ def test_07_call_by_hand_behaves_like_live_client():
     from openai import AsyncOpenAI
 
     from course_utils.live import DelegationRequest, LiveClient, LocalLiveServer
-    from course_utils.live import load_conversation as load_live
-    from course_utils.live.engine import silence
-    from course_utils.voice import b64encode_pcm, chunk_pcm
+    from course_utils.voice import b64encode_pcm, chunk_pcm, silence
+    from course_utils.voice.conversation import load_conversation as load_live
 
     speed = 8
     conv = load_live("support_call")

@@ -11,10 +11,10 @@ import pytest
 import course_utils
 from course_utils import get_config
 from course_utils.errors import CourseError, ServerErrorEvent
-from course_utils.live.conversation import load_conversation
 from course_utils.live.openai_client import LiveClient
 from course_utils.live.server import LocalLiveServer
 from course_utils.secrets import find_secrets
+from course_utils.voice.conversation import load_conversation
 
 SPEED = 10.0
 CONV = load_conversation("support_call")

@@ -9,12 +9,12 @@ from google import genai
 from google.genai import errors, types
 
 from course_utils.errors import CourseError, ProtocolError
-from course_utils.live.conversation import load_conversation
-from course_utils.live.engine import from_pcm24, silence
 from course_utils.live.gemini_client import GeminiLiveClient
 from course_utils.live.gemini_server import LocalGeminiLiveServer
 from course_utils.live.validate import validate_gemini_server_message
 from course_utils.voice.audio import chunk_pcm
+from course_utils.voice.conversation import load_conversation
+from course_utils.voice.formats import from_pcm24, silence
 
 SPEED = 10.0
 CHUNK_MS = 100

@@ -17,12 +17,11 @@ import pytest
 from openai import AsyncOpenAI
 
 from course_utils.errors import ProtocolError
-from course_utils.live.conversation import load_conversation
-from course_utils.live.engine import silence
-from course_utils.live.formats import AudioFormat
 from course_utils.live.server import LocalLiveServer
 from course_utils.live.validate import validate_live_client_event, validate_live_server_event
 from course_utils.voice.audio import chunk_pcm
+from course_utils.voice.conversation import load_conversation
+from course_utils.voice.formats import AudioFormat, silence
 
 SPEED = 10.0
 CHUNK_MS = 100

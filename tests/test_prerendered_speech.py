@@ -16,7 +16,7 @@ import pytest
 
 from course_utils import cascade as cas
 from course_utils.errors import CourseError
-from course_utils.video import compose
+from course_utils.video.shots import narrate_espeak
 from course_utils.voice import prerendered
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ def test_without_espeak_the_cascade_and_the_narration_use_the_fixtures(no_espeak
     reply = maker.cascade_replies()[0]
     pcm = cas.espeak_pcm(reply)
     assert len(pcm) > 24000 * 2 * 5  # more than 5 s of PCM16 24 kHz
-    samples, rate = compose.narrate_espeak(maker.notebook_narrations()[0])
+    samples, rate = narrate_espeak(maker.notebook_narrations()[0])
     assert rate == 22050 and len(samples) / rate > 1.0
     assert "pre-rendered" in cas.check_tts("espeak-ng") and "apt-get install" in cas.check_tts("espeak-ng")
     assert prerendered.source_line() == "espeak-ng speech pre-rendered in the fixtures"
@@ -54,7 +54,7 @@ def test_without_espeak_new_words_say_what_to_install(no_espeak):
     with pytest.raises(CourseError, match=r"espeak-ng is not installed.*apt-get install -y espeak-ng"):
         cas.espeak_pcm("Words nobody rendered.")
     with pytest.raises(CourseError, match=r"espeak-ng is not installed.*apt-get install -y espeak-ng"):
-        compose.narrate_espeak("Words nobody rendered.")
+        narrate_espeak("Words nobody rendered.")
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng to compare with")
@@ -62,11 +62,11 @@ def test_the_fixtures_equal_a_fresh_rendering(monkeypatch):
     reply = maker.cascade_replies()[0]
     live = cas.espeak_pcm(reply)
     narration = maker.notebook_narrations()[0]
-    live_n, _ = compose.narrate_espeak(narration)
+    live_n, _ = narrate_espeak(narration)
     monkeypatch.setattr(prerendered, "espeak_installed", lambda: False)
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
     assert cas.espeak_pcm(reply) == live
-    assert np.array_equal(compose.narrate_espeak(narration)[0], live_n)
+    assert np.array_equal(narrate_espeak(narration)[0], live_n)
 
 
 def test_the_speech_fixture_says_how_it_was_made():

@@ -12,8 +12,8 @@ from openai.types.realtime import RealtimeClientEvent, RealtimeServerEvent
 import course_utils
 from course_utils.errors import BudgetExceeded, MissingKeyError, ProtocolError, ServerErrorEvent
 from course_utils.realtime import LocalRealtimeServer, RealtimeClient, load_conversation
+from course_utils.realtime.protocol import WIRE_EXTRAS
 from course_utils.realtime.schema import client_checker, server_checker
-from course_utils.realtime.server import WIRE_EXTRAS
 from course_utils.secrets import find_secrets
 from course_utils.voice import VirtualClockSink
 

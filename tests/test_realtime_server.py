@@ -19,8 +19,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from course_utils.realtime import LocalRealtimeServer, load_conversation
+from course_utils.realtime.protocol import WIRE_EXTRAS
 from course_utils.realtime.schema import server_checker
-from course_utils.realtime.server import WIRE_EXTRAS
 from course_utils.voice import b64encode_pcm, chunk_pcm
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from websockets.protocol import State
 
 from course_utils.errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
 from course_utils.realtime import LocalRealtimeServer, RealtimeClient
-from course_utils.realtime.server import default_session
+from course_utils.realtime.protocol import default_session
 from course_utils.voice import VirtualClockSink
 
 CLIENT_TIMEOUT = 1.0   # the client's own timeout for every wait

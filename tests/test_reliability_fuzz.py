@@ -23,8 +23,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from course_utils.errors import ProtocolError
+from course_utils.realtime.protocol import WIRE_EXTRAS
 from course_utils.realtime.schema import client_checker, server_checker
-from course_utils.realtime.server import WIRE_EXTRAS
 
 T = 10  # seconds: every receive has this timeout
 SPEED = 50
@@ -274,7 +274,7 @@ def test_realtime_malformed_frames_corpus(realtime):
 def test_a_bug_in_a_handler_becomes_a_server_error_event_and_the_session_goes_on(realtime, monkeypatch):
     """The safety net: an exception nobody planned for is reported as an ``error`` (type server_error),
     the connection stays open, and later events are served."""
-    from course_utils.realtime.server import RealtimeSession
+    from course_utils.realtime.session import RealtimeSession
 
     server, peer = realtime
 

@@ -276,9 +276,9 @@ def test_realtime_client_streaming_at_full_speed_closes_promptly():
 
 # -- Gemini Live: tool calls that cannot be answered --------------------------------------------------------
 def _gemini_call(functions, patch=None, monkeypatch=None):
-    from course_utils.live.conversation import load_conversation
     from course_utils.live.gemini_client import GeminiLiveClient
     from course_utils.live.gemini_server import GeminiLiveSession, LocalGeminiLiveServer
+    from course_utils.voice.conversation import load_conversation
 
     conv = load_conversation("support_call", "gemini_live")
     if patch is not None:
@@ -326,9 +326,9 @@ def test_gemini_tool_call_without_an_id_is_surfaced_and_the_loop_keeps_reading(m
 
 # -- OpenAI Live: the receive loop survives each defect -------------------------------------------------------
 def test_live_client_survives_garbage_unknown_types_and_bad_audio(monkeypatch):
-    from course_utils.live.conversation import load_conversation
     from course_utils.live.openai_client import LiveClient
     from course_utils.live.server import LiveSession, LocalLiveServer
+    from course_utils.voice.conversation import load_conversation
 
     original = LiveSession.on_reply_audio
     conv = load_conversation("support_call")
@@ -389,7 +389,7 @@ def test_local_realtime_server_sees_the_close_behind_a_full_speed_microphone():
     queued chunk (or after its close timeout, if it is busy)."""
     from websockets.asyncio.client import connect
 
-    from course_utils.live.conversation import load_conversation
+    from course_utils.voice.conversation import load_conversation
 
     speech = load_conversation("support_call").user[0].pcm
     n = 3000

@@ -223,7 +223,7 @@ def test_realtime_server_error_event_that_echoes_the_key(real_looking_keys):
     """The real API's 'Incorrect API key provided: ...' comes back as ServerErrorEvent, a warning (on_error=
     "warn") and a traceback, none of which repeat the key."""
     from course_utils.realtime import RealtimeClient
-    from course_utils.realtime.server import default_session
+    from course_utils.realtime.protocol import default_session
 
     course_utils.setup(mode="live", budget_usd=1.0, quiet=True)
 

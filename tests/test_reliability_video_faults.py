@@ -22,7 +22,8 @@ from course_utils.fixtures import FIXTURES_DIR
 from course_utils.standins.http import json_response
 from course_utils.standins.kling import KlingStandin
 from course_utils.standins.runway import RunwayStandin
-from course_utils.video.generate import KlingAdapter, RunwayAdapter, VideoRequest, adapter, jobs, run_job
+from course_utils.video import frames
+from course_utils.video.generate import KlingAdapter, RunwayAdapter, VideoRequest, adapter, run_job
 
 FRAME = (FIXTURES_DIR / "videogen" / "media" / "first_frame.png").read_bytes()
 CLIP = (FIXTURES_DIR / "videogen" / "media" / "placeholder_05s.mp4").read_bytes()
@@ -188,13 +189,13 @@ def test_a_download_cut_short_is_a_clear_error_and_leaves_no_file(tmp_path, mode
 def test_the_clip_only_appears_at_its_path_once_it_is_whole(tmp_path, monkeypatch):
     """The check runs on a temporary name: the final path does not exist until the clip is verified."""
     seen = []
-    original = jobs._clip_seconds
+    original = frames.readable_duration
 
     def probe(path: Path):
         seen.append((path.name, any(p.suffix == ".mp4" for p in tmp_path.iterdir())))
         return original(path)
 
-    monkeypatch.setattr(jobs, "_clip_seconds", probe)
+    monkeypatch.setattr(frames, "readable_duration", probe)
     with CrookedMedia(CLIP, "ok") as media, RunwayCrookedDownloads() as standin:
         standin.media_base = media.url
         result = _runway_job(standin, tmp_path)

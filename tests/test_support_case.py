@@ -23,8 +23,12 @@ from openai.types.realtime import RealtimeClientEvent, RealtimeServerEvent
 import course_utils
 from course_utils import costs
 from course_utils import support_case as sc
+from course_utils import support_report as sr
+from course_utils import support_screens as ss
+from course_utils import support_vision as sv
 from course_utils.clients import openai_client, openai_rest_standin
 from course_utils.errors import BudgetExceeded, CourseError
+from course_utils.fixtures import DATA_DIR
 from course_utils.realtime import LocalRealtimeServer, load_conversation
 from course_utils.voice import VirtualClockSink
 
@@ -42,7 +46,7 @@ def _run(coro, timeout: float = 90):
 
 def _play(mode: str):
     """One whole call on a local Realtime server we hold (so its state and events can be inspected)."""
-    standin = openai_rest_standin([sc.VISION_FIXTURE])
+    standin = openai_rest_standin([sv.VISION_FIXTURE])
     before = len(standin.requests)
 
     async def go():
@@ -72,11 +76,11 @@ def _texts(item: dict) -> list[str]:
 
 # -- data ----------------------------------------------------------------------------------------------
 def test_screens_are_small_pngs_with_ground_truth():
-    truth = sc.ground_truth()
+    truth = ss.ground_truth()
     assert "not a capture" in truth["provenance"] and "scripts/make_support_screens.py" in truth["provenance"]
     assert 2 <= len(truth["screens"]) <= 4
     for name, entry in truth["screens"].items():
-        screen = sc.load_screen(name)
+        screen = ss.load_screen(name)
         assert screen.png[:8] == b"\x89PNG\r\n\x1a\n" and len(screen.png) < 100 * 1024
         assert int.from_bytes(screen.png[16:20], "big") == entry["width"] == 800   # IHDR width
         assert int.from_bytes(screen.png[20:24], "big") == entry["height"] == 500  # IHDR height
@@ -89,27 +93,27 @@ def test_screens_are_small_pngs_with_ground_truth():
 
 def test_bad_names_are_one_line_errors():
     with pytest.raises(CourseError, match="No screen 'nope.png'; data/screens has: sync_error.png"):
-        sc.load_screen("nope.png")
+        ss.load_screen("nope.png")
     with pytest.raises(CourseError, match="mode must be one of describe, image"):
         _run(sc.run_call("video"))
 
 
 def test_the_tool_knows_the_code_and_says_when_it_does_not():
-    assert sc.lookup_error_code("0x80072f8f")["common_causes"][0] == "the computer's date and time are wrong"
-    assert sc.lookup_error_code("0x1234")["meaning"] == "unknown code"
+    assert ss.lookup_error_code("0x80072f8f")["common_causes"][0] == "the computer's date and time are wrong"
+    assert ss.lookup_error_code("0x1234")["meaning"] == "unknown code"
 
 
 # -- the vision exchanges -------------------------------------------------------------------------------
 def test_vision_fixture_answers_each_screen_through_the_real_client():
-    manifest = json.loads((sc.DATA_DIR / "fixtures" / "support_vision" / "screens" / "manifest.json").read_text())
+    manifest = json.loads((DATA_DIR / "fixtures" / "support_vision" / "screens" / "manifest.json").read_text())
     assert "written by hand for replay" in manifest["provenance"]
     assert costs.price_row(manifest["model"], "text_input").status == "current"   # not a retired model
-    client = openai_client(fixtures=[sc.VISION_FIXTURE])
+    client = openai_client(fixtures=[sv.VISION_FIXTURE])
     answers = {}
-    for name in sc.list_screens():
-        screen = sc.load_screen(name)
-        resp = client.chat.completions.create(model=sc.VISION_MODEL, messages=[{"role": "user", "content": [
-            {"type": "text", "text": sc.VISION_PROMPT},
+    for name in ss.list_screens():
+        screen = ss.load_screen(name)
+        resp = client.chat.completions.create(model=sv.VISION_MODEL, messages=[{"role": "user", "content": [
+            {"type": "text", "text": sv.VISION_PROMPT},
             {"type": "image_url", "image_url": {"url": screen.data_url, "detail": "high"}}]}])
         text = resp.choices[0].message.content
         answers[name] = text
@@ -119,9 +123,9 @@ def test_vision_fixture_answers_each_screen_through_the_real_client():
         assert resp.usage.prompt_tokens > IMAGE_TOKENS   # the image's tokens are folded into prompt_tokens
     assert len(set(answers.values())) == len(answers)   # each screen got its own answer
     with pytest.raises(openai.NotFoundError, match="replay_no_match|no recorded exchange"):
-        client.chat.completions.create(model=sc.VISION_MODEL, messages=[{"role": "user", "content": [
+        client.chat.completions.create(model=sv.VISION_MODEL, messages=[{"role": "user", "content": [
             {"type": "text", "text": "Describe this picture as a poem."},
-            {"type": "image_url", "image_url": {"url": sc.load_screen("sync_error.png").data_url}}]}])
+            {"type": "image_url", "image_url": {"url": ss.load_screen("sync_error.png").data_url}}]}])
 
 
 def test_analyze_screen_sends_the_exact_png_and_settles_the_ledger():
@@ -134,10 +138,10 @@ def test_analyze_screen_sends_the_exact_png_and_settles_the_ledger():
         cfg = course_utils.get_config()
         http = httpx.AsyncClient(event_hooks={"request": [hook]})
         client = openai.AsyncOpenAI(api_key=cfg.key("openai"), http_client=http, max_retries=0,
-                                    base_url=openai_rest_standin([sc.VISION_FIXTURE]).base_url)
-        screen = sc.load_screen("datetime_settings.png")
+                                    base_url=openai_rest_standin([sv.VISION_FIXTURE]).base_url)
+        screen = ss.load_screen("datetime_settings.png")
         n = len(cfg.ledger.entries)
-        result = await sc.analyze_screen(client, screen)
+        result = await sv.analyze_screen(client, screen)
         await http.aclose()
         return screen, result, cfg.ledger.entries[n:]
 
@@ -145,7 +149,7 @@ def test_analyze_screen_sends_the_exact_png_and_settles_the_ledger():
     body = bodies[0]
     assert body["model"] == "gpt-6-luna"
     parts = body["messages"][0]["content"]
-    assert parts[0] == {"type": "text", "text": sc.VISION_PROMPT}
+    assert parts[0] == {"type": "text", "text": sv.VISION_PROMPT}
     url = parts[1]["image_url"]["url"]
     assert parts[1]["image_url"]["detail"] == "high"
     assert base64.b64decode(url.split(",", 1)[1]) == screen.png
@@ -159,11 +163,11 @@ def test_analyze_screen_sends_the_exact_png_and_settles_the_ledger():
 
 def test_live_mode_prices_the_vision_call_before_it_runs(fake_keys):
     course_utils.setup(mode="live", budget_usd=0.0, quiet=True)
-    standin = openai_rest_standin([sc.VISION_FIXTURE])
+    standin = openai_rest_standin([sv.VISION_FIXTURE])
     before = len(standin.requests)
     client = openai.AsyncOpenAI(api_key=fake_keys["OPENAI_API_KEY"], base_url=standin.base_url, max_retries=0)
     with pytest.raises(BudgetExceeded, match="gpt-6-luna"):
-        _run(sc.analyze_screen(client, sc.load_screen("sync_error.png")))
+        _run(sv.analyze_screen(client, ss.load_screen("sync_error.png")))
     assert len(standin.requests) == before   # refused before anything was sent
 
 
@@ -172,7 +176,7 @@ def test_description_reaches_the_servers_conversation(described):
     call, server, state, requests = described
     assert [r.path for r in requests] == ["/v1/chat/completions"] * 3   # one vision call per shared screen
     injected = [i for i in state if i["type"] == "message" and i.get("role") == "user" and _texts(i)]
-    assert [_texts(i)[0] for i in injected] == [sc.screen_item_text(v.description) for v in call.visions]
+    assert [_texts(i)[0] for i in injected] == [sv.screen_item_text(v.description) for v in call.visions]
     assert "certificate expired (code 0x80072F8F)" in injected[0]["content"][0]["text"]
     # the conversation.item.added / .done events the client received carry the same items
     seen = {i["id"]: i for i in call.items}
@@ -192,7 +196,7 @@ def test_the_next_response_reads_the_description(described):
     t1 = r1.usage["input_token_details"]["text_tokens"]
     t2 = r2.usage["input_token_details"]["text_tokens"]
     # between them: the first answer's transcript and the injected item (the local server counts ~4 chars a token)
-    grown = math.ceil(len(sc.screen_item_text(call.visions[0].description)) / 4)
+    grown = math.ceil(len(sv.screen_item_text(call.visions[0].description)) / 4)
     assert t2 - t1 >= grown
     from course_utils.voice.conversation import turn_script
 
@@ -200,7 +204,7 @@ def test_the_next_response_reads_the_description(described):
     assert [r.transcript for r in call.responses] == [t.outputs[0].transcript for t in turn_script(conv).turns]
     assert call.responses[1].tool_calls[0].name == "lookup_error_code"
     outputs = [i for i in call.items if i["type"] == "function_call_output"]
-    assert json.loads(outputs[0]["output"]) == sc.lookup_error_code("0x80072F8F")
+    assert json.loads(outputs[0]["output"]) == ss.lookup_error_code("0x80072F8F")
 
 
 def test_every_event_fits_the_sdk_types(described, imaged):
@@ -237,7 +241,7 @@ def test_image_path_puts_the_exact_png_into_the_conversation(imaged):
     parts = [p for i in state if i["type"] == "message" for p in i.get("content") or [] if p.get("type") == "input_image"]
     assert len(parts) == 3
     for part, name in zip(parts, ["sync_error.png", "datetime_settings.png", "sync_ok.png"]):
-        assert base64.b64decode(part["image_url"].split(",", 1)[1]) == sc.load_screen(name).png
+        assert base64.b64decode(part["image_url"].split(",", 1)[1]) == ss.load_screen(name).png
     assert "March twenty nineteen" in call.responses[2].transcript   # the fixture's image-path answer
 
 
@@ -255,7 +259,7 @@ def test_image_call_cost_adds_up_with_hand_computed_image_tokens(imaged):
 
 
 def test_compare_and_knowledge(described, imaged):
-    rows = sc.compare(described[0], imaged[0])
+    rows = sr.compare(described[0], imaged[0])
     assert [r["vision calls"] for r in rows] == [3, 0]
     for row, call in zip(rows, (described[0], imaged[0])):
         assert row["call total $"] == pytest.approx(call.cost().total_usd, abs=1e-5)
@@ -278,7 +282,7 @@ def test_record_mode_prices_plays_and_saves_a_replayable_fixture(fake_keys, tmp_
     from course_utils.standins.openai_rest import OpenAIRestStandin
 
     cfg = course_utils.setup(mode="record", budget_usd=1.0, quiet=True)
-    standin = openai_rest_standin([sc.VISION_FIXTURE])
+    standin = openai_rest_standin([sv.VISION_FIXTURE])
     key = fake_keys["OPENAI_API_KEY"]
 
     async def go():
@@ -304,7 +308,7 @@ def test_record_mode_prices_plays_and_saves_a_replayable_fixture(fake_keys, tmp_
     monkeypatch.setattr(fixtures, "FIXTURES_DIR", tmp_path)
     with OpenAIRestStandin([("support_vision", "t_rec")]) as replay:
         client = openai.OpenAI(api_key="replay-mode-no-key", base_url=replay.base_url, max_retries=0)
-        again = client.chat.completions.create(model=sc.VISION_MODEL, messages=[{"role": "user", "content": [
-            {"type": "text", "text": sc.VISION_PROMPT},
-            {"type": "image_url", "image_url": {"url": sc.load_screen("sync_error.png").data_url, "detail": "high"}}]}])
+        again = client.chat.completions.create(model=sv.VISION_MODEL, messages=[{"role": "user", "content": [
+            {"type": "text", "text": sv.VISION_PROMPT},
+            {"type": "image_url", "image_url": {"url": ss.load_screen("sync_error.png").data_url, "detail": "high"}}]}])
     assert again.choices[0].message.content == call.visions[0].description

@@ -24,6 +24,7 @@ from course_utils.errors import JobFailed, OperationTimeout, VideoFormatError
 from course_utils.secrets import find_secrets
 from course_utils.standins import gemini as G
 from course_utils.standins import gemini_fixtures as GF
+from course_utils.video import analysis, scoring, traditional
 from course_utils.video import clips as C
 from course_utils.video import frames as F
 from course_utils.video import understand as U
@@ -70,7 +71,7 @@ def test_every_fixture_has_provenance_and_valid_bodies():
         for ex in json.loads((fx.fixture_dir("openai_vision_demo", name) / "exchanges.json").read_text()):
             if ex["path"] == "/v1/chat/completions":
                 completion = ChatCompletion.model_validate(ex["json"])
-                U.KeyFeatures.model_validate_json(completion.choices[0].message.content)
+                analysis.KeyFeatures.model_validate_json(completion.choices[0].message.content)
             else:
                 Transcription.model_validate(ex["json"])
 
@@ -82,11 +83,11 @@ def test_fixtures_hold_no_secret():
 
 def test_synthetic_answers_agree_with_the_ground_truth():
     body = json.loads((fx.fixture_dir("gemini_video", "key_features") / "response.json").read_text())
-    parsed = U.KeyFeatures.model_validate_json(body["candidates"][0]["content"]["parts"][0]["text"])
-    score = U.score_features(parsed.features, GT, "fixture")
+    parsed = analysis.KeyFeatures.model_validate_json(body["candidates"][0]["content"]["parts"][0]["text"])
+    score = scoring.score_features(parsed.features, GT, "fixture")
     assert score.found == 6 and score.mean_start_error_s == 0
     for f, truth in zip(parsed.features, GT["features"]):
-        assert U.parse_mmss(f.end) == truth["end_s"]
+        assert scoring.parse_mmss(f.end) == truth["end_s"]
 
 
 # -- the Files API flow ------------------------------------------------------------------------------
@@ -130,14 +131,14 @@ def test_key_features_structured_output_priced_before_and_after(client, demo_fil
     ledger = course_utils.get_config().ledger
     n = len(ledger.entries)
     result = U.key_features(client, demo_file, on=ON)
-    assert isinstance(result.parsed, U.KeyFeatures) and len(result.parsed.features) == 6
+    assert isinstance(result.parsed, analysis.KeyFeatures) and len(result.parsed.features) == 6
     expected = _expected_tokens(300, prompt=U.KEY_FEATURES_PROMPT)
     assert result.counted_tokens == expected == result.prompt_tokens
     assert result.tokens_by_modality() == {"TEXT": math.ceil(len(U.KEY_FEATURES_PROMPT) / 4), "VIDEO": 21000, "AUDIO": 9600}
     assert result.estimate.total_usd > result.actual.total_usd > 0  # estimate assumes 1000 output tokens
     entry = ledger.entries[n]
     assert entry.status == "settled" and entry.provider == "google" and entry.actual_usd == pytest.approx(result.actual.total_usd)
-    assert U.score_features(result.parsed.features, GT).found == 6
+    assert scoring.score_features(result.parsed.features, GT).found == 6
 
 
 def test_media_resolution_changes_tokens_by_the_gemini3_rule(client, demo_file):
@@ -232,15 +233,15 @@ def test_video_part_arguments_are_checked(demo_file):
 
 # -- scoring --------------------------------------------------------------------------------------
 def test_parse_mmss():
-    assert U.parse_mmss("01:15") == 75 and U.parse_mmss("1:02:03") == 3723 and U.parse_mmss("") is None
+    assert scoring.parse_mmss("01:15") == 75 and scoring.parse_mmss("1:02:03") == 3723 and scoring.parse_mmss("") is None
     with pytest.raises(VideoFormatError):
-        U.parse_mmss("soon")
+        scoring.parse_mmss("soon")
 
 
 def test_score_features_counts_found_missed_extra_and_errors():
     preds = [{"name": "Quick capture (Ctrl+K)", "start": "00:20"}, {"name": "Team board", "start": "01:40"},
              {"name": "Dark mode", "start": "02:00"}, {"name": "Insight", "start": ""}]
-    score = U.score_features(preds, GT, "test")
+    score = scoring.score_features(preds, GT, "test")
     assert score.found == 3 and score.extra == ["Dark mode"]
     assert set(score.missed) == {"Smart Scheduling", "Focus Timer", "Offline Sync"}
     errors = {r["feature"]: r["start_error_s"] for r in score.rows}
@@ -251,33 +252,33 @@ def test_score_features_counts_found_missed_extra_and_errors():
 def test_facts_covered_needs_every_key_phrase():
     facts = [{"fact": "shortcut", "keys": ["ctrl + k"]}, {"fact": "slot", "keys": ["wed", "10:00"]},
              {"fact": "retention", "keys": ["thirty days|30 days"]}]
-    assert U.facts_covered("Press CTRL + K; suggested Wednesday 10:00; kept 30 days", facts) == [True, True, True]
-    assert U.facts_covered("ctrl+k on Tuesday 10:00", facts) == [False, False, False]
+    assert scoring.facts_covered("Press CTRL + K; suggested Wednesday 10:00; kept 30 days", facts) == [True, True, True]
+    assert scoring.facts_covered("ctrl+k on Tuesday 10:00", facts) == [False, False, False]
 
 
 # -- traditional methods through the OpenAI stand-in -------------------------------------------------
 def test_sampled_frames_to_a_vision_model():
     oc = openai_client(fixtures=[("openai_vision_demo", "frames_to_vision")])
     frames = F.sample_frames(VIDEO, count=20)
-    result = U.ask_about_frames(oc, frames, on=ON)
-    score = U.score_features(result.parsed.features, GT, "frames")
+    result = traditional.ask_about_frames(oc, frames, on=ON)
+    score = scoring.score_features(result.parsed.features, GT, "frames")
     assert score.found == 6 and score.mean_start_error_s == pytest.approx(4.0)
     audio_facts = [f for x in GT["features"] for f in x["audio_only"]]
-    assert not any(U.facts_covered(result.text, audio_facts))
+    assert not any(scoring.facts_covered(result.text, audio_facts))
     assert result.prompt_tokens > 20 * costs.openai_image_tokens(640, 360, "high")
 
 
 def test_transcript_method(tmp_path):
     oc = openai_client(fixtures=[("openai_vision_demo", "transcript")])
     audio = C.extract_audio(VIDEO, tmp_path / "track.mp3")
-    text, cost = U.transcribe(oc, audio, on=ON)
+    text, cost = traditional.transcribe(oc, audio, on=ON)
     assert text.startswith("Welcome to Tasklane")
     assert cost.total_usd == pytest.approx(5 * costs.price("gpt-transcribe", "audio_minute", ON))
-    result = U.features_from_transcript(oc, text, on=ON)
-    score = U.score_features(result.parsed.features, GT, "transcript")
+    result = traditional.features_from_transcript(oc, text, on=ON)
+    score = scoring.score_features(result.parsed.features, GT, "transcript")
     assert score.found == 6 and score.mean_start_error_s is None
     visual = [f for x in GT["features"] for f in x["visual_only"]]
-    assert not any(U.facts_covered(text + result.text, visual))
+    assert not any(scoring.facts_covered(text + result.text, visual))
 
 
 # -- modes and record -------------------------------------------------------------------------------
@@ -343,7 +344,8 @@ def test_served_bodies_validate_against_the_sdk_types(standin, demo_file):
 def test_importing_course_utils_video_stays_light():
     import subprocess
     import sys
-    code = ("import sys, course_utils.video as v; v.probe; v.score_features; "
+    code = ("import sys, course_utils.video as v; v.probe; v.score_features; v.analyze_video; "
             "print(sorted(m for m in sys.modules if m.startswith('course_utils.video')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "generate" not in out and "compose" not in out and "course_utils.video.understand" in out
+    assert "generate" not in out and "compose" not in out
+    assert "course_utils.video.scoring" in out and "course_utils.video.understand" in out  # each name from its home

@@ -12,7 +12,10 @@ from course_utils.standins.fal_queue import FalQueueStandin
 from course_utils.standins.kling import KlingStandin
 from course_utils.standins.vertex_veo import VertexVeoStandin
 from course_utils.video import compose
+from course_utils.video.frames import probe
 from course_utils.video.generate import FalAdapter, KlingAdapter, VeoAdapter
+from course_utils.video.shots import parse_script, shot_list
+from course_utils.video.stitch import stitch
 
 SCRIPT = """
 TITLE: The paper boat
@@ -41,19 +44,19 @@ def adapters():
 
 
 def test_parse_script():
-    title, scenes = compose.parse_script(SCRIPT)
+    title, scenes = parse_script(SCRIPT)
     assert title == "The paper boat"
     assert [s.title for s in scenes] == ["Launch", "The crowd", "Harbour"]
     assert scenes[1].visual.startswith("The boat passes")
     with pytest.raises(CourseError, match="NARRATION"):
-        compose.parse_script("SCENE: a\nVISUAL: only a picture")
+        parse_script("SCENE: a\nVISUAL: only a picture")
     with pytest.raises(CourseError, match="no scenes"):
-        compose.parse_script("TITLE: nothing")
+        parse_script("TITLE: nothing")
 
 
 def test_shots_last_as_long_as_their_narration_and_share_style_and_seed():
-    _, scenes = compose.parse_script(SCRIPT)
-    shots = compose.shot_list(scenes, style="watercolour", tts=fake_tts)
+    _, scenes = parse_script(SCRIPT)
+    shots = shot_list(scenes, style="watercolour", tts=fake_tts)
     for shot in shots:
         assert shot.seconds >= shot.narration_seconds + 0.4
         assert shot.seconds * 2 == int(shot.seconds * 2)  # half seconds
@@ -62,8 +65,8 @@ def test_shots_last_as_long_as_their_narration_and_share_style_and_seed():
 
 
 def test_plan_picks_the_cheapest_fit_and_a_fallback_on_another_provider(adapters):
-    _, scenes = compose.parse_script(SCRIPT)
-    shots = compose.shot_list(scenes, tts=fake_tts)
+    _, scenes = parse_script(SCRIPT)
+    shots = shot_list(scenes, tts=fake_tts)
     plan = compose.plan_shots(shots, adapters, [("veo", "veo-3.1-fast-generate-001"), ("kling", "kling-v3"),
                                                 ("fal", "pika-2.2"), ("fal", "seedance-2.0-fast")])
     for sp in plan.shots:
@@ -78,7 +81,7 @@ def test_plan_picks_the_cheapest_fit_and_a_fallback_on_another_provider(adapters
 
 
 def test_plan_says_why_a_model_was_left_out(adapters):
-    shots = compose.shot_list(compose.parse_script("SCENE: a\nVISUAL: a pond\nNARRATION: " + "word " * 95)[1],
+    shots = shot_list(parse_script("SCENE: a\nVISUAL: a pond\nNARRATION: " + "word " * 95)[1],
                               tts=fake_tts)  # 9.5 s of narration: longer than Veo's 8 s
     plan = compose.plan_shots(shots, adapters, [("veo", "veo-3.1-fast-generate-001"), ("fal", "seedance-2.0-fast")])
     assert plan.shots[0].choice.model == "seedance-2.0-fast"
@@ -88,8 +91,8 @@ def test_plan_says_why_a_model_was_left_out(adapters):
 
 
 def test_generate_retries_a_failed_shot_once_on_its_fallback_then_stitches(adapters, tmp_path):
-    title, scenes = compose.parse_script(SCRIPT)
-    shots = compose.shot_list(scenes, style="watercolour")  # espeak-ng, offline
+    title, scenes = parse_script(SCRIPT)
+    shots = shot_list(scenes, style="watercolour")  # espeak-ng, offline
     plan = compose.plan_shots(shots, adapters, [("fal", "pika-2.2"), ("veo", "veo-3.1-fast-generate-001")])
     assert all(sp.choice.model == "pika-2.2" for sp in plan.shots)  # the cheapest everywhere
     results = asyncio.run(asyncio.wait_for(compose.generate_shots(plan, concurrency=2, progress=False), 60))
@@ -98,30 +101,30 @@ def test_generate_retries_a_failed_shot_once_on_its_fallback_then_stitches(adapt
     assert "failed" in crowd.log[0] and crowd.log[1].endswith("(fallback)")
     assert all(r.result is not None for r in results)
 
-    out = compose.stitch(title, shots, results, tmp_path / "story.mp4")
-    info = compose.probe_mp4(out)
-    assert [s["type"] for s in info["streams"]] == ["video", "audio"]
-    assert [s["codec"] for s in info["streams"]] == ["h264", "aac"]
-    assert info["seconds"] == pytest.approx(plan.planned_seconds, abs=0.1)
-    for stream in info["streams"]:
+    out = stitch(title, shots, results, tmp_path / "story.mp4")
+    info = probe(out)
+    assert [s["type"] for s in info.streams] == ["video", "audio"]
+    assert [s["codec"] for s in info.streams] == ["h264", "aac"]
+    assert info.container_duration_s == pytest.approx(plan.planned_seconds, abs=0.1)
+    for stream in info.streams:
         assert stream["seconds"] == pytest.approx(plan.planned_seconds, abs=0.1)
 
 
 def test_a_shot_with_no_clip_becomes_a_still_card(adapters, tmp_path):
-    title, scenes = compose.parse_script(SCRIPT)
-    shots = compose.shot_list(scenes[:1], tts=fake_tts)
+    title, scenes = parse_script(SCRIPT)
+    shots = shot_list(scenes[:1], tts=fake_tts)
     plan = compose.plan_shots(shots, adapters, [("fal", "pika-2.2")])  # no fallback on another provider
     adapters["fal"].standin.force_next("failure")
     results = asyncio.run(asyncio.wait_for(compose.generate_shots(plan, progress=False), 30))
     assert results[0].result is None and "no clip" in results[0].log[-1]
-    out = compose.stitch(title, shots, results, tmp_path / "still.mp4")
-    assert compose.probe_mp4(out)["seconds"] == pytest.approx(plan.planned_seconds, abs=0.1)
+    out = stitch(title, shots, results, tmp_path / "still.mp4")
+    assert probe(out).container_duration_s == pytest.approx(plan.planned_seconds, abs=0.1)
 
 
 # -- a timed-out first try may still bill: the fallback is a second bill, priced and reserved -------------
 def _stuck_plan(adapters):
-    _, scenes = compose.parse_script(SCRIPT)
-    shots = compose.shot_list(scenes[:1], tts=fake_tts)
+    _, scenes = parse_script(SCRIPT)
+    shots = shot_list(scenes[:1], tts=fake_tts)
     plan = compose.plan_shots(shots, adapters, [("fal", "pika-2.2"), ("veo", "veo-3.1-fast-generate-001")])
     adapters["fal"].standin.force_next("stuck")   # accepted, then never finishes
     return plan
@@ -165,8 +168,8 @@ def test_no_second_try_after_a_timeout_when_asked(adapters):
 
 
 def test_a_failed_first_try_is_not_a_second_bill(adapters):
-    _, scenes = compose.parse_script(SCRIPT)
-    plan = compose.plan_shots(compose.shot_list(scenes[:1], tts=fake_tts), adapters,
+    _, scenes = parse_script(SCRIPT)
+    plan = compose.plan_shots(shot_list(scenes[:1], tts=fake_tts), adapters,
                               [("fal", "pika-2.2"), ("veo", "veo-3.1-fast-generate-001")])
     adapters["fal"].standin.force_next("failure")   # refused by the provider: nothing billed
     results = asyncio.run(asyncio.wait_for(compose.generate_shots(plan, progress=False), 60))

@@ -14,7 +14,7 @@ from course_utils.standins.gemini_interactions import GeminiInteractionsStandin
 from course_utils.standins.kling import KlingStandin
 from course_utils.standins.runway import RunwayStandin
 from course_utils.standins.vertex_veo import VertexVeoStandin
-from course_utils.video.compose import probe_mp4
+from course_utils.video.frames import probe
 from course_utils.video.generate import FalAdapter, KlingAdapter, OmniAdapter, RunwayAdapter, VeoAdapter, VideoRequest, run_job
 
 FRAME = (FIXTURES_DIR / "videogen" / "media" / "first_frame.png").read_bytes()
@@ -50,9 +50,9 @@ def test_success_downloads_the_clip_and_settles_the_ledger(provider, tmp_path):
     cfg = course_utils.get_config()
     before = len(cfg.ledger.entries)
     result = run_job(adapter, _request(seconds, image), model, progress=False, out_dir=tmp_path)
-    info = probe_mp4(result.path)
-    assert info["streams"][0]["type"] == "video"
-    assert info["seconds"] >= seconds - 0.1  # the stand-in serves a placeholder at least as long as asked
+    info = probe(result.path)
+    assert info.streams[0]["type"] == "video"
+    assert info.container_duration_s >= seconds - 0.1  # the stand-in serves a placeholder at least as long as asked
     states = [e.state for e in result.events]
     assert states[0] == "submitted" and states[-1] == "succeeded"
     assert "running" in states

@@ -1,4 +1,5 @@
-"""course_utils.voice.audio: conversion to PCM16 24 kHz mono, chunking, base64, G.711, the inline player."""
+"""course_utils.voice.audio (conversion to PCM16 24 kHz mono, chunking, base64, the inline player) and
+course_utils.voice.formats (resampling, G.711)."""
 from __future__ import annotations
 
 import io
@@ -12,6 +13,7 @@ from course_utils.errors import AudioFormatError
 from course_utils.fixtures import fixture_dir
 from course_utils.realtime.conversation import load_conversation
 from course_utils.voice import audio as A
+from course_utils.voice import formats as F
 
 
 def _sine(freq: float, rate: int, seconds: float = 1.0, amp: float = 0.5) -> np.ndarray:
@@ -19,7 +21,7 @@ def _sine(freq: float, rate: int, seconds: float = 1.0, amp: float = 0.5) -> np.
     return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
-def _peak_hz(x: np.ndarray, rate: int = A.SAMPLE_RATE) -> float:
+def _peak_hz(x: np.ndarray, rate: int = F.SAMPLE_RATE) -> float:
     spectrum = np.abs(np.fft.rfft(x.astype(np.float64) * np.hanning(len(x))))
     return float(np.argmax(spectrum) * rate / len(x))
 
@@ -28,7 +30,7 @@ def test_flac_fixture_loads_as_int16_24k():
     path = fixture_dir("realtime", "short_qa") / "user_01.flac"
     x = A.load_audio(path)
     assert x.dtype == np.int16 and x.ndim == 1
-    assert abs(len(x) / A.SAMPLE_RATE * 1000 - load_conversation("short_qa").user[0].duration_ms) < 2
+    assert abs(len(x) / F.SAMPLE_RATE * 1000 - load_conversation("short_qa").user[0].duration_ms) < 2
     assert load_conversation("short_qa").user[0].path == path
 
 
@@ -38,7 +40,7 @@ def test_wav_at_any_rate_and_stereo_is_resampled_and_downmixed(tmp_path, rate):
     path = tmp_path / "stereo.wav"
     sf.write(path, np.stack([left, right], axis=1), rate, subtype="PCM_16")
     x = A.load_audio(path)
-    assert abs(len(x) - A.SAMPLE_RATE) <= 1
+    assert abs(len(x) - F.SAMPLE_RATE) <= 1
     assert abs(_peak_hz(x) - 440) < 3
     assert 0.45 < np.max(np.abs(x[1000:-1000])) / 32767 < 0.55
 
@@ -83,21 +85,21 @@ def test_unreadable_files_raise_audio_format_error(tmp_path):
 
 
 def test_resample_keeps_the_band_and_removes_aliases():
-    up = A.resample(_sine(440, 16000), 16000, 24000)
+    up = F.resample(_sine(440, 16000), 16000, 24000)
     assert len(up) == 24000 and abs(_peak_hz(up) - 440) < 3
-    alias = A.resample(_sine(15000, 48000), 48000, 24000)  # above the new Nyquist (12 kHz)
+    alias = F.resample(_sine(15000, 48000), 48000, 24000)  # above the new Nyquist (12 kHz)
     assert np.max(np.abs(alias[200:-200])) < 0.01
     i16 = (_sine(1000, 48000) * 32767).astype(np.int16)
-    assert A.resample(i16, 48000, 24000).dtype == np.int16
+    assert F.resample(i16, 48000, 24000).dtype == np.int16
     with pytest.raises(AudioFormatError):
-        A.resample(np.zeros((4, 2)), 48000, 24000)
+        F.resample(np.zeros((4, 2)), 48000, 24000)
 
 
 def test_chunking_and_durations():
     pcm = bytes(range(256)) * 375  # 96000 bytes = 2 s
     chunks = list(A.chunk_pcm(pcm, ms=40))
     assert {len(c) for c in chunks[:-1]} == {1920} and b"".join(chunks) == pcm
-    assert A.duration_ms(pcm) == 2000.0
+    assert F.duration_ms(pcm) == 2000.0
     assert [len(c) for c in A.chunk_pcm(b"\x00" * 1000, ms=10)] == [480, 480, 40]
     with pytest.raises(AudioFormatError):
         list(A.chunk_pcm(b"\x00" * 3))
@@ -113,16 +115,16 @@ def test_base64_round_trip_and_invalid_text():
 def test_g711_matches_the_reference_tables():
     audioop = pytest.importorskip("audioop")  # the standard library's G.711 (until Python 3.13)
     every = np.arange(-32768, 32768, dtype="<i2").tobytes()
-    assert A.ulaw_encode(every) == audioop.lin2ulaw(every, 2)
-    assert A.alaw_encode(every) == audioop.lin2alaw(every, 2)
+    assert F.ulaw_encode(every) == audioop.lin2ulaw(every, 2)
+    assert F.alaw_encode(every) == audioop.lin2alaw(every, 2)
     codes = bytes(range(256))
-    assert A.ulaw_decode(codes) == audioop.ulaw2lin(codes, 2)
-    assert A.alaw_decode(codes) == audioop.alaw2lin(codes, 2)
+    assert F.ulaw_decode(codes) == audioop.ulaw2lin(codes, 2)
+    assert F.alaw_decode(codes) == audioop.alaw2lin(codes, 2)
 
 
 def test_g711_round_trip_error_is_small():
     x = (_sine(500, 8000) * 20000).astype(np.int16)
-    for enc, dec in ((A.ulaw_encode, A.ulaw_decode), (A.alaw_encode, A.alaw_decode)):
+    for enc, dec in ((F.ulaw_encode, F.ulaw_decode), (F.alaw_encode, F.alaw_decode)):
         coded = enc(x)
         assert len(coded) == len(x)
         back = np.frombuffer(dec(coded), "<i2")

@@ -13,7 +13,6 @@ Estimates take a date (``on=``): prices change on dates (a promotion ends, a mod
 model that is shut down on that date is refused with a one-line error, so retired models can only
 be priced as history, by asking for a date when they still ran.
 """
-from ..errors import CourseError  # noqa: F401  (callers catch costs.CourseError)
 from .tables import (
                      PER_MILLION,
                      PRICING_DIR,

@@ -9,7 +9,15 @@ from typing import Any
 
 from ..display import no_math
 from ..errors import CourseError
-from ..voice.models import GEMINI_LIVE_MODEL, OPENAI_LIVE_MODEL, REALTIME_MODEL, TRANSCRIPTION_MODEL, TRANSLATION_MODEL
+from ..voice.models import (
+    CHAT_MODEL,
+    GEMINI_LIVE_MODEL,
+    OPENAI_LIVE_MODEL,
+    REALTIME_MODEL,
+    STT_MODEL,
+    TRANSCRIPTION_MODEL,
+    TRANSLATION_MODEL,
+)
 from .tables import PER_MILLION, CostBreakdown, _get, chars_per_text_token, price, price_row, token_rule
 
 
@@ -217,7 +225,7 @@ def estimate_translation_session(minutes: float = 5.0, listeners: int = 1, model
 
 def estimate_cascade_conversation(turns: int = 10, user_seconds_per_turn: float = 5.0,
                                   assistant_seconds_per_turn: float = 10.0, instructions_tokens: int = 500,
-                                  stt_model: str = "gpt-transcribe", llm_model: str = "gpt-6-luna",
+                                  stt_model: str = STT_MODEL, llm_model: str = CHAT_MODEL,
                                   tts_model: str = "gpt-4o-mini-tts", words_per_second: float = 2.5,
                                   tokens_per_word: float = 1.3, tts_audio_tokens_per_second: float = 20.0,
                                   on: str | date | None = None, local_tts: bool = False) -> ConversationEstimate:
@@ -257,7 +265,7 @@ SPEECH_CHARS_PER_SECOND = 15.0
 TTS_AUDIO_TOKENS_PER_SECOND = 20.0
 
 
-def estimate_transcription(seconds: float, model: str = "gpt-transcribe", on: str | date | None = None) -> float:
+def estimate_transcription(seconds: float, model: str = STT_MODEL, on: str | date | None = None) -> float:
     """USD to transcribe ``seconds`` of audio with a per-minute model (also the settled cost, from billed seconds)."""
     return seconds / 60 * price(model, "audio_minute", on)
 

@@ -104,12 +104,13 @@ def _image_parts(kwargs: dict) -> list[dict]:
 async def _check_describe(describe_screen) -> str | None:
     import openai
 
-    from .. import support_case as sc
     from ..clients import async_openai_client
+    from ..support_screens import load_screen
+    from ..support_vision import VISION_FIXTURE
 
-    screen = sc.load_screen("sync_error.png")
+    screen = load_screen("sync_error.png")
     # speed 1: the recorded latency as it is (about a second), so a blocked event loop shows
-    client = _Recorder(async_openai_client(fixtures=[sc.VISION_FIXTURE], speed=1.0))
+    client = _Recorder(async_openai_client(fixtures=[VISION_FIXTURE], speed=1.0))
     ticks: list[float] = []
 
     async def ticker() -> None:
@@ -127,8 +128,8 @@ async def _check_describe(describe_screen) -> str | None:
         try:
             text = await result
         except openai.NotFoundError:
-            return ("the replay stand-in has no recorded answer for that request: send model sc.VISION_MODEL and the "
-                    "prompt sc.VISION_PROMPT with the screenshot (replay answers only what was recorded)")
+            return ("the replay stand-in has no recorded answer for that request: send model VISION_MODEL and the "
+                    "prompt VISION_PROMPT (from course_utils.support_vision) with the screenshot (replay answers only what was recorded)")
         await asyncio.sleep(0.05)
     finally:
         ticking.cancel()
@@ -214,12 +215,13 @@ EXERCISES = [
     Exercise(
         key="q2",
         question=("Write async def describe_screen(client, screen) that asks the vision model what the screen shows "
-                  "and returns its words: await client.chat.completions.create(model=sc.VISION_MODEL, messages=[one user "
-                  "message with the text sc.VISION_PROMPT and the screenshot as an image_url data URL]) and return the "
-                  "message's content. The call must not block the event loop the Realtime session runs on."),
+                  "and returns its words: await client.chat.completions.create(model=VISION_MODEL, messages=[one user "
+                  "message with the text VISION_PROMPT and the screenshot as an image_url data URL]) and return the "
+                  "message's content. The call must not block the event loop the Realtime session runs on. VISION_MODEL and "
+                  "VISION_PROMPT come from course_utils.support_vision."),
         check=_check_describe,
         hints=["client is an openai.AsyncOpenAI: its calls are awaited. screen.data_url is the PNG as a data URL.",
-               "content=[{'type': 'text', 'text': sc.VISION_PROMPT}, {'type': 'image_url', 'image_url': "
+               "content=[{'type': 'text', 'text': VISION_PROMPT}, {'type': 'image_url', 'image_url': "
                "{'url': screen.data_url, 'detail': 'high'}}]; the answer is response.choices[0].message.content."],
     ),
     Exercise(
@@ -228,7 +230,7 @@ EXERCISES = [
                   "what one shared screen adds to a gpt-realtime-2.1 call, in USD. mode 'image': the image's tokens at the "
                   "image input price, then re-read by each of the later responses at the cached image price. mode "
                   "'describe': the vision call (vision_usd), plus the description's tokens at the text input price, "
-                  "re-read at the cached text price. Prices: costs.price(sc.REALTIME_MODEL, item) per 1M tokens, item "
+                  "re-read at the cached text price. Prices: costs.price(REALTIME_MODEL, item) per 1M tokens (REALTIME_MODEL from course_utils.voice.models), item "
                   "one of image_input, image_cached_input, text_input, text_cached_input."),
         check=_check_screen_cost,
         hints=["The first response reads the item at the full price; each later one reads it again, cached.",

@@ -83,8 +83,9 @@ async def recorded_session() -> list:
 async def _record_session(timeout: float = 20.0) -> list:
     from openai import AsyncOpenAI
 
-    from ..live import LocalLiveServer, load_conversation
+    from ..live import LocalLiveServer
     from ..voice import b64encode_pcm, chunk_pcm, duration_ms, silence
+    from ..voice.conversation import load_conversation
 
     line = load_conversation("support_call").user[0].pcm
     audio = line + silence(23450 - int(duration_ms(line)))

@@ -8,17 +8,17 @@
   Live, Gemini Live and the cascade, with the crossing points computed;
 * :mod:`~course_utils.live.compare` - the three APIs side by side, with sources.
 
-The audio, VAD, playback and trace parts are shared with ``course_utils.realtime`` through
+The audio, VAD, playback and trace parts, and the conversation fixtures the stand-ins replay
+(:mod:`course_utils.voice.conversation`), are shared with ``course_utils.realtime`` through
 ``course_utils.voice``.
 """
-from .conversation import Conversation, Utterance, load_conversation
 from .crossover import ConversationShape, all_crossings, cost_curves, crossings, plot_crossover
 from .gemini_client import GeminiLiveClient
 from .openai_client import DelegationRequest, LiveClient
 from .trace import LiveTrace, plot_turns
 
 __all__ = ["LiveClient", "DelegationRequest", "GeminiLiveClient", "LocalLiveServer",
-           "LocalGeminiLiveServer", "load_conversation", "Conversation", "Utterance", "LiveTrace", "plot_turns",
+           "LocalGeminiLiveServer", "LiveTrace", "plot_turns",
            "ConversationShape", "cost_curves", "crossings", "all_crossings", "plot_crossover"]
 
 

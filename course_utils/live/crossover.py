@@ -24,6 +24,7 @@ from itertools import combinations
 import numpy as np
 
 from .. import costs
+from ..errors import CourseError
 from ..voice.models import GEMINI_LIVE_MODEL, OPENAI_LIVE_MODEL, REALTIME_MINI_MODEL, REALTIME_MODEL
 
 
@@ -112,7 +113,7 @@ def cost_curves(max_minutes: float = 30.0, shape: ConversationShape = Conversati
     try:
         est = costs.estimate_cascade_conversation(turns, shape.user_seconds, shape.assistant_seconds,
                                                   shape.instructions_tokens, on=on)
-    except costs.CourseError as exc:  # e.g. its TTS model has shut down on that date: no curve, say why
+    except CourseError as exc:  # e.g. its TTS model has shut down on that date: no curve, say why
         import warnings
         warnings.warn(f"No cascade curve: {exc}", stacklevel=2)
         return out

@@ -24,7 +24,7 @@ import itertools
 from dataclasses import dataclass
 
 from ..voice.conversation import Conversation, Utterance, Word
-from ..voice.formats import BYTES_PER_MS, SAMPLE_RATE, from_pcm24, ms_to_bytes, silence, to_pcm24  # noqa: F401  (re-exported)
+from ..voice.formats import BYTES_PER_MS, SAMPLE_RATE, ms_to_bytes
 from ..voice.vad import EnergyVAD, VADEvent
 
 

@@ -48,12 +48,12 @@ from ..standins.openai_ws import ClientError, OpenAISession, OpenAISessionServer
 from ..standins.ws import random_id, run_until_interrupted, server_parser
 from ..voice.conversation import Conversation, load_conversation
 from ..voice.formats import G711_RATE, AudioFormat
-from ..voice.models import OPENAI_LIVE_MODEL
+from ..voice.models import OPENAI_LIVE_MODELS
 from .engine import EngineSettings, Reply, TurnEngine
 from .validate import live_client_checker, live_server_checker
 
 PATH = "/v1/live/sessions"
-LIVE_MODELS = ("gpt-live-1", OPENAI_LIVE_MODEL)
+LIVE_MODELS = OPENAI_LIVE_MODELS
 DEFAULT_VOICE = "marin"
 #: The stand-in's own limits (the real API documents a duration limit via ``expires_at`` and the
 #: ``expired`` close reason; it does not publish an append size limit, we use Realtime's 15 MiB).

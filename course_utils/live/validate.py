@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..voice.events import EventChecker, EventError
-
-EventValidationError = EventError  # the name this module used before the shared checker
+from ..voice.events import EventChecker
 
 __all__ = ["live_server_checker", "live_client_checker", "gemini_server_checker", "validate_live_server_event",
-           "validate_live_client_event", "validate_gemini_server_message", "EventError", "EventValidationError"]
+           "validate_live_client_event", "validate_gemini_server_message"]
 
 
 def live_server_checker(**kw) -> EventChecker:

@@ -24,7 +24,7 @@ from ..voice.formats import SAMPLE_RATE
 
 AREA = "realtime"
 
-__all__ = ["load_conversation", "flac_bytes", "turns_from_events", "save_recorded_session", "list_conversations"]
+__all__ = ["load_conversation", "turns_from_events", "save_recorded_session", "list_conversations"]
 
 
 def load_conversation(name: str | Path) -> Conversation:

@@ -31,7 +31,7 @@ From a shell:  ``python -m course_utils.realtime.server --port 8765 --fixture sh
 The code is split along its seams: this module is the server (HTTP handshake, one session per
 connection, the command line); :mod:`.session` is a connection's state machine (session, input audio
 buffer, items), :mod:`.responses` streams responses, :mod:`.usage` counts tokens, and :mod:`.protocol`
-holds the constants, the default session and the client-event check. Every name is re-exported here.
+holds the constants, the default session and the client-event check (import them from there).
 
 Not implemented (the real API has them): input transcription (a ``...transcription.failed`` event
 says so), ``idle_timeout_ms``, MCP tools, images, WebRTC/SIP-only events.
@@ -49,25 +49,9 @@ from ..standins.openai_ws import openai_http_error, refuse_openai_handshake
 from ..standins.ws import LocalWebSocketServer, run_until_interrupted, server_parser
 from ..voice.conversation import Conversation, turn_script
 from ..voice.models import REALTIME_MINI_MODEL, REALTIME_MODEL
-from ..voice.models import REALTIME_MODEL as DEFAULT_MODEL
 from .conversation import load_conversation
-from .protocol import (  # noqa: F401  (re-exported: these names were always imported from this module)
-    CACHE_MIN_TOKENS,
-    DEFAULT_INSTRUCTIONS,
-    MAX_APPEND_BYTES,
-    MAX_BUFFER_BYTES,
-    RATE_LIMITS,
-    SEMANTIC_SILENCE_MS,
-    SERVER_VAD_DEFAULTS,
-    SESSION_SECONDS,
-    WIRE_EXTRAS,
-    ClientError,
-    check_client_event,
-    default_session,
-)
-from .responses import ResponsesMixin  # noqa: F401
+from .protocol import MAX_APPEND_BYTES, MAX_BUFFER_BYTES
 from .session import RealtimeSession
-from .usage import text_tokens  # noqa: F401
 
 
 # -- the server ------------------------------------------------------------------------------------------
@@ -119,7 +103,7 @@ class LocalRealtimeServer(LocalWebSocketServer):
             return openai_http_error(HTTPStatus.BAD_REQUEST, "The beta Realtime protocol (OpenAI-Beta: realtime=v1) is "
                                      "no longer served; drop the header and use the GA events (local server's wording).",
                                      "beta_protocol_not_supported")
-        model = (parse_qs(urlsplit(request.path).query).get("model") or [DEFAULT_MODEL])[0]
+        model = (parse_qs(urlsplit(request.path).query).get("model") or [REALTIME_MODEL])[0]
         problem = model_problem(model)
         if problem:
             return openai_http_error(HTTPStatus.BAD_REQUEST, problem[1], problem[0])
@@ -128,7 +112,7 @@ class LocalRealtimeServer(LocalWebSocketServer):
 
     async def _handler(self, ws: ServerConnection) -> None:
         self.connections += 1
-        session = RealtimeSession(self, ws, getattr(ws, "model", DEFAULT_MODEL))
+        session = RealtimeSession(self, ws, getattr(ws, "model", REALTIME_MODEL))
         self.sessions.append(session)
         await session.run()
 
@@ -177,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     server = LocalRealtimeServer(fixture=args.fixture, speed=args.speed, host=args.host, port=args.port,
                                  chunk_ms=args.chunk_ms)
     run_until_interrupted(server, lambda s: print(
-        f"Local Realtime server: {s.url}?model={DEFAULT_MODEL} (fixture {args.fixture}, "
+        f"Local Realtime server: {s.url}?model={REALTIME_MODEL} (fixture {args.fixture}, "
         f"speed {args.speed:g}x); Ctrl+C to stop", flush=True))
 
 

@@ -16,8 +16,9 @@ Consistency across shots comes from one style line added to every prompt and one
 shots; both show in the plan. Live, a TTS API can replace espeak-ng: pass ``tts=`` a function
 ``text -> (samples float32 mono, sample_rate)``.
 
-The pipeline is three modules: :mod:`.shots` (script -> scenes -> shots), this one (the plan and the
-generation) and :mod:`.stitch` (the MP4); the names notebooks use are importable from here.
+The pipeline is three modules: :mod:`.shots` (script -> scenes -> shots: ``parse_script``, ``shot_list``,
+``narrate_espeak``), this one (the plan, the generation, :func:`script_to_video`) and :mod:`.stitch`
+(the MP4: ``stitch``); import each name from its module.
 """
 from __future__ import annotations
 
@@ -33,12 +34,12 @@ from ..display import no_math
 from ..errors import BudgetExceeded, CourseError, JobFailed, OperationTimeout
 from .generate.adapter import InvalidVideoRequest, VideoAdapter, VideoRequest, VideoResult, plan_candidates
 from .generate.jobs import run_job
-from .shots import Scene, Shot, narrate_espeak, parse_script, shot_list
-from .stitch import CARD_SECONDS, FPS, SIZES, probe_mp4, stitch, title_card
+from .shots import Shot, narrate_espeak, parse_script, shot_list
+from .stitch import CARD_SECONDS, stitch
 
-__all__ = ["Scene", "Shot", "parse_script", "narrate_espeak", "shot_list", "Option", "ShotPlan", "Plan",
+__all__ = ["Option", "ShotPlan", "Plan",
            "CANDIDATES", "default_adapters", "plan_shots", "ShotResult", "generate_shots", "billed_twice",
-           "CARD_SECONDS", "FPS", "SIZES", "title_card", "stitch", "probe_mp4", "Story", "script_to_video"]
+           "Story", "script_to_video"]
 
 
 # -- the plan --------------------------------------------------------------------------------------

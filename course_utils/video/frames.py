@@ -184,10 +184,19 @@ def _probe_cached(key: tuple[str, int, int]) -> VideoInfo:
 def probe(path: str | os.PathLike) -> VideoInfo:
     """Duration, fps, resolution, codecs, audio and keyframe interval of a video file.
 
-    The course's one reader of a video's length: ``compose.probe_mp4`` (a stitched story against its
-    plan) and the video-generation runner (is a downloaded clip whole?) ask it too. Raises
-    :class:`~course_utils.errors.VideoFormatError` with what to do when the file is not a readable video."""
+    The course's one reader of a video's length (a stitched story is checked against its plan with it too).
+    Raises :class:`~course_utils.errors.VideoFormatError` with what to do when the file is not a readable video."""
     return _probe_cached(_file_key(path))
+
+
+def readable_duration(path: str | os.PathLike) -> float | None:
+    """:func:`probe`'s ``duration_s``, or None when the file is not a readable video (missing, cut short,
+    not a container): for code that must decide, such as the video-generation runner asking whether a
+    downloaded clip is whole before it keeps it."""
+    try:
+        return probe(path).duration_s or None
+    except Exception:  # VideoFormatError, or a decoder error on a cut file
+        return None
 
 
 # -- sampling -------------------------------------------------------------------------------------

@@ -129,11 +129,3 @@ def stitch(title: str, shots: list[Shot], results: list[ShotResult], out_path: s
             out.mux(packet)
     return out_path
 
-
-def probe_mp4(path: str | Path) -> dict:
-    """Duration and streams of an MP4 (for checking a stitched video against its plan), read by ``frames.probe``."""
-    from .frames import probe
-
-    info = probe(path)
-    return {"seconds": info.container_duration_s or info.duration_s, "streams": [dict(s) for s in info.streams]}
-

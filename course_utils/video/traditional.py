@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from .. import costs
 from ..config import get_config
 from ..errors import VideoFormatError
+from ..voice.models import CHAT_MODEL, STT_MODEL
 from .analysis import KeyFeatures, VideoAnalysis
 from .frames import mmss
 
@@ -28,8 +29,8 @@ TRANSCRIPT_PROMPT = (
     "transcript tells you (otherwise leave them empty), and the evidence. Say whether the evidence is "
     "visual, audio or both.\n\nTranscript:\n{transcript}"
 )
-VISION_MODEL = "gpt-6-luna"
-TRANSCRIBE_MODEL = "gpt-transcribe"
+VISION_MODEL = CHAT_MODEL
+TRANSCRIBE_MODEL = STT_MODEL
 
 
 def frames_to_content(frames: Sequence, detail: str = "high", quality: int = 80) -> list[dict]:

@@ -15,7 +15,7 @@ The flows, each the SDK's own call:
    evidence) and :func:`score_features` scores any list of features against the ground truth.
 
 Result types live in :mod:`.analysis`, scoring in :mod:`.scoring`, the OpenAI baselines in
-:mod:`.traditional`; their public names are re-exported here.
+:mod:`.traditional` (import them from there, or from the package ``course_utils.video``).
 
 The client comes from ``course_utils.clients.gemini_client()`` (the local stand-in in replay
 mode, the real API in live mode); every function here takes it as its first argument.
@@ -36,19 +36,8 @@ from ..config import get_config
 from ..endpoints import current_mode
 from ..errors import JobFailed, OperationTimeout, VideoFormatError
 from ..voice.models import GEMINI_VIDEO_CHEAP_MODEL, GEMINI_VIDEO_MODEL
-from .analysis import KeyFeature, KeyFeatures, VideoAnalysis  # noqa: F401  (re-exported)
+from .analysis import KeyFeatures, VideoAnalysis
 from .frames import mmss, probe
-from .scoring import FeatureScore, facts_covered, parse_mmss, score_features  # noqa: F401  (re-exported)
-from .traditional import (  # noqa: F401
-    FRAMES_PROMPT,
-    TRANSCRIBE_MODEL,
-    TRANSCRIPT_PROMPT,
-    VISION_MODEL,
-    ask_about_frames,
-    features_from_transcript,
-    frames_to_content,
-    transcribe,
-)
 
 DEFAULT_MODEL = GEMINI_VIDEO_MODEL          # the model ids live in course_utils.voice.models
 CHEAP_MODEL = GEMINI_VIDEO_CHEAP_MODEL

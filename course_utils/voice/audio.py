@@ -2,7 +2,7 @@
 
 Everything here converts *to* that format (from WAV/FLAC files, raw bytes or numpy arrays at any rate
 and channel count) or works on it (chunking, base64, WAV, an inline player). Bytes per millisecond,
-resampling and G.711 live in :mod:`course_utils.voice.formats` (re-exported here). Anything that cannot be converted raises :class:`AudioFormatError` saying what to do.
+resampling and G.711 live in :mod:`course_utils.voice.formats`. Anything that cannot be converted raises :class:`AudioFormatError` saying what to do.
 
 >>> pcm = to_pcm16_bytes(load_audio("data/audio/question.flac"))
 >>> [len(c) for c in chunk_pcm(pcm, ms=40)][:2]        # 40 ms = 960 samples = 1920 bytes
@@ -22,16 +22,10 @@ from typing import Union
 import numpy as np
 
 from ..errors import AudioFormatError
-from .formats import (  # noqa: F401  (re-exported: the format names' historical home)
+from .formats import (
     SAMPLE_RATE,
-    alaw_decode,
-    alaw_encode,
-    bytes_per_ms,
-    duration_ms,
     pcm16_to_array,
     resample,
-    ulaw_decode,
-    ulaw_encode,
 )
 
 AudioSource = Union[str, os.PathLike, bytes, bytearray, memoryview, np.ndarray]

@@ -2,8 +2,8 @@
 
 The speech APIs take PCM16 (2 bytes a sample, little-endian, mono), by default at 24 kHz: 48 bytes a
 millisecond. Telephony uses G.711 (mu-law or A-law: 1 byte a sample at 8 kHz). Every module that turns
-bytes into milliseconds, milliseconds into bytes, or one rate or encoding into another calls this module
-(``voice.audio`` re-exports the common names; ``live.formats`` and ``live.engine`` re-export theirs).
+bytes into milliseconds, milliseconds into bytes, or one rate or encoding into another imports it from
+this module (or from the package ``course_utils.voice``).
 
 >>> bytes_per_ms(), ms_to_bytes(10), duration_ms(bytes(4800))
 (48.0, 480, 100.0)

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from ..errors import AudioFormatError
-from .audio import SAMPLE_RATE
+from .formats import SAMPLE_RATE
 
 FRAME_MS = 10
 #: threshold 0.0 -> this level (dBFS) ...

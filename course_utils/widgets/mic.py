@@ -32,7 +32,7 @@ import anywidget
 import traitlets
 
 from ..errors import CourseError, OperationTimeout
-from ..voice.audio import SAMPLE_RATE
+from ..voice.formats import SAMPLE_RATE
 
 _HERE = Path(__file__).resolve().parent
 

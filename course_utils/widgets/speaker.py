@@ -24,7 +24,7 @@ import anywidget
 import traitlets
 
 from ..errors import CourseError
-from ..voice.audio import SAMPLE_RATE, duration_ms
+from ..voice.formats import SAMPLE_RATE, duration_ms
 
 _HERE = Path(__file__).resolve().parent
 

@@ -16,12 +16,15 @@ def image_tokens(width, height, detail="high"):
     return 85 + 170 * math.ceil(width / 512) * math.ceil(height / 512)
 ''',
     "q2": '''# EXERCISE q2
+from course_utils.support_vision import VISION_MODEL, VISION_PROMPT
+
+
 async def describe_screen(client, screen):
     """What the vision model says the screen shows (awaited: the Realtime session's loop keeps running)."""
     response = await client.chat.completions.create(
-        model=sc.VISION_MODEL,
+        model=VISION_MODEL,
         messages=[{"role": "user", "content": [
-            {"type": "text", "text": sc.VISION_PROMPT},
+            {"type": "text", "text": VISION_PROMPT},
             {"type": "image_url", "image_url": {"url": screen.data_url, "detail": "high"}},
         ]}],
     )
@@ -29,12 +32,13 @@ async def describe_screen(client, screen):
 ''',
     "q3": '''# EXERCISE q3
 from course_utils import costs
+from course_utils.voice.models import REALTIME_MODEL
 
 
 def screen_cost(mode, later_responses, image_tokens=425, description_tokens=70, vision_usd=0.00008):
     """USD one shared screen adds to the call: read once in full, then re-read (cached) by each later response."""
     def price(item):
-        return costs.price(sc.REALTIME_MODEL, item) / 1_000_000
+        return costs.price(REALTIME_MODEL, item) / 1_000_000
 
     if mode == "image":
         return image_tokens * (price("image_input") + later_responses * price("image_cached_input"))

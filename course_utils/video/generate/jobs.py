@@ -263,23 +263,15 @@ def _save_clip(path: Path, data: bytes) -> float | None:
     try:
         with open(part, "wb") as f:
             f.write(data)
-        seconds = _clip_seconds(part)
+        from .. import frames
+
+        seconds = frames.readable_duration(part)
         if seconds is None:
             return None
         part.replace(path)
-        return seconds
+        return round(seconds, 2)
     finally:
         part.unlink(missing_ok=True)
-
-
-def _clip_seconds(path: Path) -> float | None:
-    """The length of an MP4 (by :func:`course_utils.video.frames.probe`), or None if it is not a readable video."""
-    from ..frames import probe
-
-    try:
-        return round(probe(path).duration_s, 2) or None
-    except Exception:  # not a readable video (VideoFormatError, or a decoder error on a cut file)
-        return None
 
 
 def _safe(text: str) -> str:
