@@ -19,7 +19,6 @@ manifest), so replayed stage times are **replayed, not measured**; :class:`Stage
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,13 +31,13 @@ from .config import get_config
 from .endpoints import current_mode, route
 from .errors import CourseError
 from .fixtures import fixture_dir, load_manifest
-from .voice import prerendered
+from .voice import espeak
 from .voice.audio import load_audio, to_pcm16_bytes, wav_bytes
 from .voice.formats import SAMPLE_RATE, duration_ms
 from .voice.models import CHAT_MODEL, GEMINI_TTS_MODEL, STT_MODEL
 
 OPENAI_TTS_MODEL = "gpt-4o-mini-tts"
-ESPEAK = "espeak-ng"
+ESPEAK = espeak.ESPEAK
 TTS_ENGINES = (ESPEAK, OPENAI_TTS_MODEL, GEMINI_TTS_MODEL)
 FIXTURE = ("cascade", "support_turn")
 DEFAULT_INSTRUCTIONS = "You are a friendly voice assistant. Answer in a few short spoken sentences."
@@ -166,36 +165,17 @@ def _tts_row(model: str, on: date | str | None) -> costs.PriceRow:
 def check_tts(tts: str, on: date | str | None = None) -> str:
     """Raise :class:`ModelRetired` if ``tts`` cannot speak on the date ``on`` (default today); return a status line."""
     if tts == ESPEAK:
-        if prerendered.espeak_installed():
+        if espeak.espeak_installed():
             return f"{ESPEAK}: local speech synthesis, offline, no cost"
         if current_mode() == "replay":  # the replayed replies were rendered ahead of time
             return (f"{ESPEAK}: not installed here, so replay uses its speech pre-rendered in the fixtures; "
-                    f"to speak new words, {prerendered.INSTALL_HINT}")
-        raise CourseError(f"espeak-ng is not installed: {prerendered.INSTALL_HINT}, or use tts='{GEMINI_TTS_MODEL}' in live mode.")
+                    f"to speak new words, {espeak.INSTALL_HINT}")
+        raise CourseError(f"espeak-ng is not installed: {espeak.INSTALL_HINT}, or use tts='{GEMINI_TTS_MODEL}' in live mode.")
     if tts not in TTS_ENGINES:
         raise CourseError(f"Unknown TTS {tts!r}; use one of {', '.join(TTS_ENGINES)}.")
     row = _tts_row(tts, on)
     until = f", shuts down {row.valid_until}" if row.valid_until else ""
     return f"{tts}: {row.status}{until} (source: {row.source})"
-
-
-def espeak_pcm(text: str, voice: str = "en-us+f3", wpm: int = 165) -> bytes:
-    """Speak ``text`` with espeak-ng locally; PCM16 mono 24 kHz.
-
-    Without espeak-ng, words that were rendered ahead of time (:mod:`course_utils.voice.prerendered`)
-    come from the fixtures; other words raise a one-line error saying what to install.
-    """
-    if not prerendered.espeak_installed():
-        clip = prerendered.find(text, voice, wpm)
-        if clip is None:
-            raise CourseError(f"espeak-ng is not installed and these words were not pre-rendered: {prerendered.INSTALL_HINT}.")
-        return to_pcm16_bytes(load_audio(clip))
-    try:
-        out = subprocess.run([ESPEAK, "-v", voice, "-s", str(wpm), "--stdout", text], capture_output=True,
-                             check=True, timeout=60).stdout
-    except subprocess.SubprocessError as exc:
-        raise CourseError(f"espeak-ng failed ({exc}); check `espeak-ng --voices` for the voice {voice!r}.") from None
-    return to_pcm16_bytes(load_audio(out))
 
 
 class Cascade:
@@ -237,7 +217,7 @@ class Cascade:
     def _stage(self, name: str, model: str, t0: float, start: float, first: float, end: float, **detail) -> Stage:
         rel = lambda t: (t - t0) * 1000  # noqa: E731
         if name == "speak" and self.tts == ESPEAK:
-            timing, source = "measured", prerendered.source_line()
+            timing, source = "measured", espeak.source_line()
         elif self.mode == "replay":
             info = self._latencies.get(name, {})
             timing = "measured (replayed delays)"
@@ -297,7 +277,7 @@ class Cascade:
         ledger = get_config().ledger
         if self.tts == ESPEAK:
             start = time.perf_counter()
-            pcm = espeak_pcm(text)
+            pcm = espeak.espeak_pcm(text)
             end = time.perf_counter()
             return pcm, start, end, end  # espeak-ng gives the audio all at once
         if self.tts == OPENAI_TTS_MODEL:

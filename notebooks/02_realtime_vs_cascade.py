@@ -104,6 +104,7 @@ import openai
 
 from course_utils.clients import openai_rest_standin
 from course_utils.voice.audio import load_audio, to_pcm16_bytes, wav_bytes
+from course_utils.voice.espeak import espeak_pcm
 
 local = openai.OpenAI(api_key="local", base_url=openai_rest_standin().scoped_base_url([cas.FIXTURE]), timeout=30,
                       max_retries=0)
@@ -126,7 +127,7 @@ def cascade_by_hand(client, audio, history: list[dict]):
     history.append({"role": "assistant", "content": reply})
     ended["chat"] = (time.perf_counter() - t0) * 1000
     # 3. reply text -> speech: espeak-ng, locally; its whole audio is ready at once
-    speech = cas.espeak_pcm(reply)
+    speech = espeak_pcm(reply)
     ended["speak"] = (time.perf_counter() - t0) * 1000
     return heard, reply, speech, ended
 

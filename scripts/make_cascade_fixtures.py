@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from course_utils.fixtures import FIXTURES_DIR, save_fixture  # noqa: E402
 from course_utils.voice.audio import load_audio, to_pcm16_bytes  # noqa: E402
+from course_utils.voice.espeak import espeak_pcm, espeak_version  # noqa: E402
 from course_utils.voice.formats import SAMPLE_RATE, duration_ms  # noqa: E402
 
 NAME = "support_turn"
@@ -59,12 +59,6 @@ REFERENCE_FIGURES = [
 ]
 
 
-def espeak(text: str, voice: str) -> bytes:
-    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", "165", "--stdout", text], capture_output=True,
-                         check=True).stdout
-    return to_pcm16_bytes(load_audio(wav))
-
-
 def flac(pcm: bytes) -> bytes:
     import io
 
@@ -91,7 +85,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--own-question", action="store_true", help="speak QUESTION with espeak-ng")
     args = parser.parse_args()
-    version = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout.split("  ")[0].strip()
     found = None if args.own_question else realtime_turn()
     if found:
         question_pcm, question, reply, clip, reply_clip = found
@@ -103,12 +96,12 @@ def main() -> int:
                       f"(espeak-ng, same words), served in place")
         files = {}
     else:
-        question_pcm, question, reply = espeak(QUESTION, "en-us+m3"), QUESTION, REPLY
+        question_pcm, question, reply = espeak_pcm(QUESTION, "en-us+m3", 165), QUESTION, REPLY
         question_audio = {"file": "question.flac"}
         question_note = "question.flac, espeak-ng voice en-us+m3, 165 wpm"
         reply_body = "reply.flac"
-        reply_note = f"reply.flac spoken by espeak-ng ({version}, voice en-us+f3, 165 wpm) at 24 kHz mono"
-        files = {"question.flac": flac(question_pcm), "reply.flac": flac(espeak(reply, "en-us+f3"))}
+        reply_note = f"reply.flac spoken by espeak-ng {espeak_version()} (voice en-us+f3, 165 wpm) at 24 kHz mono"
+        files = {"question.flac": flac(question_pcm), "reply.flac": flac(espeak_pcm(reply, "en-us+f3", 165))}
     prompt_tokens = (len(INSTRUCTIONS) + len(question)) // 4 + 8
     completion_tokens = len(reply) // 4 + 1
     seconds = round(duration_ms(question_pcm) / 1000, 2)

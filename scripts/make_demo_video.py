@@ -25,11 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
-import subprocess
 import sys
-import tempfile
-import wave
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -39,6 +35,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from course_utils.voice import espeak  # noqa: E402
+
 OUT_DIR = ROOT / "data" / "video"
 
 W, H, FPS = 640, 360, 10
@@ -466,16 +465,11 @@ def render(index: int) -> Image.Image:
 
 
 # -- narration ----------------------------------------------------------------------------------
-def speak(text: str, workdir: Path) -> np.ndarray:
+def speak(text: str) -> np.ndarray:
     """espeak-ng speech as float32 mono at AUDIO_RATE."""
-    if not shutil.which("espeak-ng"):
-        sys.exit("espeak-ng is needed: apt-get install espeak-ng")
-    path = workdir / f"{hashlib.sha1(text.encode()).hexdigest()[:10]}.wav"
-    subprocess.run(["espeak-ng", "-v", VOICE, "-s", str(WPM), "-w", str(path), text], check=True)
-    with wave.open(str(path)) as w:
-        assert w.getframerate() == AUDIO_RATE and w.getnchannels() == 1 and w.getsampwidth() == 2
-        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
-    return pcm
+    samples, rate = espeak.render(text, VOICE, WPM)
+    assert rate == AUDIO_RATE
+    return samples.astype(np.float32) / 32768
 
 
 def narration_plan() -> list[dict]:
@@ -487,11 +481,11 @@ def narration_plan() -> list[dict]:
     return plan
 
 
-def build_audio(workdir: Path) -> tuple[np.ndarray, list[dict]]:
+def build_audio() -> tuple[np.ndarray, list[dict]]:
     track = np.zeros(DURATION_S * AUDIO_RATE, dtype=np.float32)
     lines = []
     for item in narration_plan():
-        pcm = speak(item["text"], workdir)
+        pcm = speak(item["text"])
         # trim espeak's trailing silence so end_s is when speech stops
         loud = np.nonzero(np.abs(pcm) > 0.01)[0]
         pcm = pcm[: loud[-1] + 1] if len(loud) else pcm
@@ -579,8 +573,7 @@ def main() -> int:
     parser.add_argument("--crf", type=int, default=30)
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        audio, lines = build_audio(Path(tmp))
+    audio, lines = build_audio()
     encode(args.out, audio, args.crf)
     gt = ground_truth(lines, args.out)
     gt_path = args.out.with_name(args.out.stem + ".ground_truth.json")

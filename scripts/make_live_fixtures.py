@@ -33,6 +33,9 @@ import numpy as np
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from course_utils.voice.espeak import espeak_version, render  # noqa: E402
+
 FIXTURES = ROOT / "data" / "fixtures"
 RATE = 24000
 USER_VOICE, ASSISTANT_VOICE = "en-us+m3", "en-us+f3"
@@ -94,7 +97,8 @@ def _run(cmd: list[str]) -> None:
 def synthesize(text: str, voice: str, tmp: Path) -> np.ndarray:
     """espeak-ng -> 22.05 kHz WAV -> sox -> 24 kHz mono int16 samples."""
     raw, out = tmp / "raw.wav", tmp / "out.wav"
-    _run(["espeak-ng", "-v", voice, "-s", str(WORDS_PER_MINUTE), "-w", str(raw), text])
+    samples, rate = render(text, voice, WORDS_PER_MINUTE)
+    sf.write(raw, samples, rate, subtype="PCM_16")
     _run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)])
     samples, rate = sf.read(out, dtype="int16")
     assert rate == RATE
@@ -146,10 +150,6 @@ def write_utterance(folder: Path, name: str, text: str, voice: str, tmp: Path, u
             "words": word_timings(text, samples, voice, tmp)}
 
 
-def espeak_version() -> str:
-    return subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout.split("Data")[0].strip()
-
-
 def make(name: str, spec: dict, tmp: Path) -> dict:
     folder = FIXTURES / "live" / name
     if folder.exists():
@@ -178,7 +178,7 @@ def make(name: str, spec: dict, tmp: Path) -> dict:
         "area": "live",
         "schema_version": 1,
         "description": spec["description"],
-        "provenance": (f"synthetic: espeak-ng speech ({espeak_version()}; user voice {USER_VOICE}, assistant "
+        "provenance": (f"synthetic: espeak-ng {espeak_version()} speech (user voice {USER_VOICE}, assistant "
                        f"voice {ASSISTANT_VOICE}, {WORDS_PER_MINUTE} wpm) resampled to 24 kHz mono with sox, "
                        f"user clips padded to {USER_LEAD_MS} ms of silence before and {USER_TAIL_MS} ms after the "
                        "speech, word timings estimated from per-word synthesis, replies and think times hand-written "

@@ -14,19 +14,17 @@ The turn scripts below are hand-written; nothing here was captured from a live A
 """
 from __future__ import annotations
 
-import io
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from course_utils.voice.audio import flac_bytes, load_audio  # noqa: E402
 from course_utils.voice.conversation import layout_from_turns, realtime_user_entries  # noqa: E402
+from course_utils.voice.espeak import espeak_version, render  # noqa: E402
 from course_utils.voice.formats import SAMPLE_RATE  # noqa: E402
 from course_utils.voice.models import REALTIME_MODEL  # noqa: E402
 
@@ -87,17 +85,9 @@ FIXTURES = {
 }
 
 
-def espeak_version() -> str:
-    out = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True, check=True).stdout
-    return out.split(":")[1].split("Data")[0].strip() if ":" in out else out.strip()
-
-
 def speak(text: str, voice: str) -> np.ndarray:
     """espeak-ng speech as int16 mono at 24 kHz, leading/trailing silence removed."""
-    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(WORDS_PER_MINUTE), "--stdout", text],
-                         capture_output=True, check=True, timeout=60).stdout
-    data, rate = sf.read(io.BytesIO(wav), dtype="int16")
-    x = load_audio(data, rate)
+    x = load_audio(*render(text, voice, WORDS_PER_MINUTE))
     loud = np.flatnonzero(np.abs(x) > 64)
     return x[loud[0]: loud[-1] + 1] if len(loud) else x
 

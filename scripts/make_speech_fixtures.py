@@ -2,7 +2,7 @@
 """Render, with espeak-ng, the speech the notebooks synthesise in replay mode, for machines without it.
 
 Writes ``data/fixtures/speech/espeak/`` (manifest + one FLAC per clip): the cascade's replayed replies
-(notebook 02, ``course_utils.cascade.espeak_pcm``'s voice and speed) and the narration of notebook 04's
+(notebook 02, ``course_utils.voice.espeak.espeak_pcm``'s voice and speed) and the narration of notebook 04's
 script (``course_utils.video.shots.narrate_espeak``'s voice and speed). Each FLAC holds espeak-ng's own
 16-bit output losslessly, so the code gets the same samples as from espeak-ng itself. Needs espeak-ng;
 run it again whenever a replayed reply or notebook 04's SCRIPT changes:
@@ -14,9 +14,7 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -26,9 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from course_utils.fixtures import fixture_dir, list_fixtures, save_fixture  # noqa: E402
 from course_utils.video.shots import parse_script  # noqa: E402
-from course_utils.voice.prerendered import AREA, ESPEAK, NAME, clip_key  # noqa: E402
+from course_utils.voice.espeak import espeak_version, render  # noqa: E402
+from course_utils.voice.prerendered import AREA, NAME, clip_key  # noqa: E402
 
-CASCADE_VOICE, CASCADE_WPM = "en-us+f3", 165    # course_utils.cascade.espeak_pcm's defaults
+CASCADE_VOICE, CASCADE_WPM = "en-us+f3", 165    # course_utils.voice.espeak.espeak_pcm's defaults
 NARRATION_VOICE, NARRATION_WPM = "en-us", 165   # course_utils.video.shots.narrate_espeak's defaults
 SCRIPT_NOTEBOOK = ROOT / "notebooks" / "04_video_generation.py"
 
@@ -54,20 +53,16 @@ def notebook_narrations() -> list[str]:
     return [scene.narration for scene in parse_script(found.group(1))[1]]
 
 
-def render(text: str, voice: str, wpm: int) -> bytes:
+def flac(text: str, voice: str, wpm: int) -> bytes:
     """espeak-ng's output for these words as FLAC (same samples, lossless)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "speech.wav"
-        subprocess.run([ESPEAK, "-v", voice, "-s", str(wpm), "-w", str(wav), text], check=True, capture_output=True,
-                       timeout=60)
-        samples, rate = sf.read(wav, dtype="int16")
+    samples, rate = render(text, voice, wpm)
     out = io.BytesIO()
     sf.write(out, samples, rate, format="FLAC", subtype="PCM_16")
     return out.getvalue()
 
 
 def main() -> int:
-    version = subprocess.run([ESPEAK, "--version"], capture_output=True, text=True, check=True).stdout.split("Data")[0].strip()
+    version = espeak_version()
     wanted = [("cascade reply", t, CASCADE_VOICE, CASCADE_WPM) for t in cascade_replies()]
     wanted += [("notebook 04 narration", t, NARRATION_VOICE, NARRATION_WPM) for t in notebook_narrations()]
     clips, files = [], {}
@@ -75,13 +70,13 @@ def main() -> int:
         key = clip_key(text, voice, wpm)
         if any(c["key"] == key for c in clips):
             continue
-        files[f"{key}.flac"] = render(text, voice, wpm)
+        files[f"{key}.flac"] = flac(text, voice, wpm)
         clips.append({"key": key, "file": f"{key}.flac", "use": use, "voice": voice, "words_per_minute": wpm, "text": text})
     manifest = {
         "name": NAME, "area": AREA,
         "description": "espeak-ng speech for the words the notebooks synthesise in replay mode, used where espeak-ng "
                        "is not installed (Colab); course_utils.voice.prerendered finds a clip by its words, voice and speed.",
-        "provenance": f"synthetic: rendered with {version} by scripts/make_speech_fixtures.py; 16-bit mono FLAC of "
+        "provenance": f"synthetic: rendered with espeak-ng {version} by scripts/make_speech_fixtures.py; 16-bit mono FLAC of "
                       "espeak-ng's own output (lossless); not captured from any API",
         "made_by": "scripts/make_speech_fixtures.py", "made_on": date.today().isoformat(),
         "clips": clips,

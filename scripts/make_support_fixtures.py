@@ -36,6 +36,7 @@ from course_utils.support_screens import ERROR_CODES, SCREENS_DIR, image_match_s
 from course_utils.support_vision import VISION_MODEL, VISION_PROMPT, screen_item_text  # noqa: E402
 from course_utils.voice.audio import flac_bytes  # noqa: E402
 from course_utils.voice.conversation import layout_from_turns, realtime_user_entries  # noqa: E402
+from course_utils.voice.espeak import espeak_version  # noqa: E402
 
 REALTIME_OUT = ROOT / "data" / "fixtures" / "realtime"
 VISION_OUT = ROOT / "data" / "fixtures" / "support_vision" / "screens"
@@ -122,7 +123,7 @@ def make_conversation(name: str, mode: str) -> dict:
            "(conversation.item.create)" if mode == "describe" else
            "each shared screen goes into the conversation as an input_image content part (conversation.item.create)")
     manifest = {
-        "provenance": (f"synthetic: espeak-ng {rt.espeak_version()} speech (user voice {rt.USER_VOICE}, assistant voice "
+        "provenance": (f"synthetic: espeak-ng {espeak_version()} speech (user voice {rt.USER_VOICE}, assistant voice "
                        f"{rt.ASSISTANT_VOICE}, {rt.WORDS_PER_MINUTE} wpm, resampled to 24 kHz) made with the generator "
                        f"functions of scripts/make_realtime_fixtures.py, and a hand-written turn script, by "
                        f"scripts/make_support_fixtures.py; not captured from a live API. think_ms "

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import subprocess
 import sys
 
 import numpy as np
@@ -24,6 +23,7 @@ import soundfile as sf
 
 from course_utils.fixtures import save_fixture
 from course_utils.voice.audio import load_audio
+from course_utils.voice.espeak import espeak_version, render
 from course_utils.voice.formats import SAMPLE_RATE
 from course_utils.voice.vad import EnergyVAD
 
@@ -51,10 +51,9 @@ PHRASES = [
 ]
 
 
-def espeak(text: str, voice: str) -> np.ndarray:
-    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(WPM), "--stdout", text], capture_output=True,
-                         check=True).stdout
-    return trim(load_audio(wav))
+def speak(text: str, voice: str) -> np.ndarray:
+    """espeak-ng speech as int16 mono at 24 kHz, trimmed."""
+    return trim(load_audio(*render(text, voice, WPM)))
 
 
 def trim(x: np.ndarray, floor: int = 60) -> np.ndarray:
@@ -84,19 +83,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", default=NAME)
     args = parser.parse_args(argv)
-    version = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout.split("  ")[0].strip()
+    version = espeak_version()
 
     files: dict[str, bytes] = {}
     parts, spans, position = [silence(LEAD_MS)], [], LEAD_MS
     phrases = []
     for i, phrase in enumerate(PHRASES, 1):
-        speech = espeak(phrase["en"], SOURCE_VOICE)
+        speech = speak(phrase["en"], SOURCE_VOICE)
         spans.append([position, position + ms(len(speech))])
         parts += [speech, silence(GAP_MS if i < len(PHRASES) else TAIL_MS)]
         position += ms(len(speech)) + (GAP_MS if i < len(PHRASES) else 0)
         entry = {"index": i, "text": phrase["en"], "span_ms": spans[-1], "translations": {}}
         for lang, voice in VOICES.items():
-            clip = espeak(phrase[lang], voice)
+            clip = speak(phrase[lang], voice)
             rel = f"audio/{lang}_{i:02d}.flac"
             files[rel] = flac(clip)
             entry["translations"][lang] = {"text": phrase[lang], "audio": rel, "duration_ms": ms(len(clip))}
@@ -112,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     manifest = {
-        "provenance": (f"synthetic: every clip spoken by espeak-ng ({version}) - the English monologue with voice "
+        "provenance": (f"synthetic: every clip spoken by espeak-ng {version} - the English monologue with voice "
                        f"{SOURCE_VOICE}, the translations with voices "
                        + ", ".join(f"{v} ({lang})" for lang, v in VOICES.items())
                        + f", {WPM} words per minute; texts and translations written by hand for this course; "

@@ -94,9 +94,9 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, timeout: int) -> None:
             cell.metadata.setdefault("tags", []).append("skip-execution")
             cell.outputs = []
             skipped.append(cell)
-    old_env = dict(os.environ)
+    old_env, kernel_env = dict(os.environ), replay_env()  # computed before the clear: PATH, HOME ... stay
     os.environ.clear()
-    os.environ.update(replay_env())
+    os.environ.update(kernel_env)
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": str(workdir)}}).execute()

@@ -121,7 +121,7 @@ def test_after_the_shutdown_the_tts_step_fails_before_any_call():
 def test_unknown_or_unavailable_tts_is_a_clear_error(monkeypatch):
     with pytest.raises(CourseError, match="Unknown TTS"):
         cas.Cascade(tts="tts-9000")
-    monkeypatch.setattr(cas.prerendered, "espeak_installed", lambda: False)
+    monkeypatch.setattr(cas.espeak, "espeak_installed", lambda: False)
     assert "pre-rendered in the fixtures" in cas.check_tts(cas.ESPEAK)  # replay: the replies were rendered ahead
     course_utils.setup(mode="live", quiet=True)
     with pytest.raises(CourseError, match="espeak-ng is not installed.*apt-get install espeak-ng"):

@@ -54,3 +54,23 @@ def test_the_drift_check_notices_an_edited_cell(tmp_path):
     a, b = run_notebooks.read_source(source), run_notebooks.read_source(edited)
     assert run_notebooks.source_cells(a) != run_notebooks.source_cells(b)
     assert run_notebooks.source_hash(a) != run_notebooks.source_hash(b)
+
+
+def test_the_kernel_keeps_path_and_loses_keys(monkeypatch):
+    """run_notebooks executes with this machine's PATH/HOME (espeak-ng, ffmpeg found as under nbval), minus keys."""
+    seen = {}
+
+    class FakeClient:  # stands in for nbclient's NotebookClient: records the environment the kernel would get
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def execute(self):
+            import os
+
+            seen.update(os.environ)
+
+    monkeypatch.setattr(run_notebooks, "NotebookClient", FakeClient)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-should-not-reach-the-kernel")
+    run_notebooks.execute(nbformat.v4.new_notebook(), ROOT, timeout=10)
+    assert seen.get("PATH") and seen.get("COURSE_MODE") == "replay"
+    assert "OPENAI_API_KEY" not in seen

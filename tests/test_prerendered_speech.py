@@ -17,7 +17,7 @@ import pytest
 from course_utils import cascade as cas
 from course_utils.errors import CourseError
 from course_utils.video.shots import narrate_espeak
-from course_utils.voice import prerendered
+from course_utils.voice import espeak, prerendered
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -40,19 +40,19 @@ def test_every_word_replay_speaks_is_pre_rendered():
 
 
 def test_without_espeak_the_cascade_and_the_narration_use_the_fixtures(no_espeak):
-    assert not prerendered.espeak_installed()
+    assert not espeak.espeak_installed()
     reply = maker.cascade_replies()[0]
-    pcm = cas.espeak_pcm(reply)
+    pcm = espeak.espeak_pcm(reply)
     assert len(pcm) > 24000 * 2 * 5  # more than 5 s of PCM16 24 kHz
     samples, rate = narrate_espeak(maker.notebook_narrations()[0])
     assert rate == 22050 and len(samples) / rate > 1.0
     assert "pre-rendered" in cas.check_tts("espeak-ng") and "apt-get install" in cas.check_tts("espeak-ng")
-    assert prerendered.source_line() == "espeak-ng speech pre-rendered in the fixtures"
+    assert espeak.source_line() == "espeak-ng speech pre-rendered in the fixtures"
 
 
 def test_without_espeak_new_words_say_what_to_install(no_espeak):
     with pytest.raises(CourseError, match=r"espeak-ng is not installed.*apt-get install -y espeak-ng"):
-        cas.espeak_pcm("Words nobody rendered.")
+        espeak.espeak_pcm("Words nobody rendered.")
     with pytest.raises(CourseError, match=r"espeak-ng is not installed.*apt-get install -y espeak-ng"):
         narrate_espeak("Words nobody rendered.")
 
@@ -60,17 +60,24 @@ def test_without_espeak_new_words_say_what_to_install(no_espeak):
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng to compare with")
 def test_the_fixtures_equal_a_fresh_rendering(monkeypatch):
     reply = maker.cascade_replies()[0]
-    live = cas.espeak_pcm(reply)
+    live = espeak.espeak_pcm(reply)
     narration = maker.notebook_narrations()[0]
     live_n, _ = narrate_espeak(narration)
-    monkeypatch.setattr(prerendered, "espeak_installed", lambda: False)
+    monkeypatch.setattr(espeak, "espeak_installed", lambda: False)
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
-    assert cas.espeak_pcm(reply) == live
+    assert espeak.espeak_pcm(reply) == live
     assert np.array_equal(narrate_espeak(narration)[0], live_n)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_espeak_ng_gives_its_own_samples_and_its_version_number():
+    samples, rate = espeak.render("One two three.", "en-us", 165)
+    assert samples.dtype == np.int16 and samples.ndim == 1 and rate == 22050 and len(samples) > rate // 2
+    assert re.fullmatch(r"\d+(\.\d+)+\S*", espeak.espeak_version())
 
 
 def test_the_speech_fixture_says_how_it_was_made():
     manifest = prerendered.load_manifest(prerendered.AREA, prerendered.NAME)
-    assert re.search(r"synthetic: rendered with eSpeak NG", manifest["provenance"])
+    assert re.search(r"synthetic: rendered with (espeak-ng \d|eSpeak NG)", manifest["provenance"])
     files = list(prerendered.fixture_dir(prerendered.AREA, prerendered.NAME).glob("*.flac"))
     assert len(files) == len(manifest["clips"]) and sum(f.stat().st_size for f in files) < 2_000_000

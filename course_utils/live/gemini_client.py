@@ -5,7 +5,7 @@
         await gemini.say("data/fixtures/live/support_call/audio/user_01.flac")
         reply = await gemini.wait_for_reply()
 
-* realtime audio input: an always-open :class:`~course_utils.live.mic.Microphone` sends 16 kHz
+* realtime audio input: an always-open :class:`~course_utils.voice.mic.ScriptedMicrophone` sends 16 kHz
   PCM16 with ``send_realtime_input(audio=...)`` (the model's own activity detection decides turns);
 * audio output (24 kHz PCM16 ``inline_data`` parts) goes to a playback sink as it arrives - Gemini
   generates faster than real time, so the sink buffers;
@@ -40,12 +40,12 @@ from typing import Any
 from ..config import get_config
 from ..endpoints import route
 from ..voice.formats import SAMPLE_RATE, from_pcm24, to_pcm24
+from ..voice.mic import ScriptedMicrophone
 from ..voice.models import GEMINI_LIVE_MODEL as DEFAULT_MODEL
 from ..voice.playback import VirtualClockSink
 from ..voice.reply import VoiceReply
 from ..voice.session import MicSession, check_speed
 from ..voice.tools import ToolRegistry
-from .mic import Microphone
 from .trace import LiveTrace
 
 INPUT_RATE = 16000
@@ -89,7 +89,7 @@ class GeminiLiveClient(MicSession):
         self._stack: contextlib.AsyncExitStack | None = None
         self._session = None
         self._receiver: asyncio.Task | None = None
-        self._mic: Microphone | None = None
+        self._mic: ScriptedMicrophone | None = None
         self.budget = None                      # the session's SessionBudget in the ledger
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ class GeminiLiveClient(MicSession):
             from .recording import GeminiRecorder
             self._recorder = GeminiRecorder(self.model, self.instructions, self.tools.gemini_declarations())
         self._receiver = asyncio.ensure_future(self._receive())
-        self._open_mic(Microphone, self._send_audio)
+        self._open_mic(self._send_audio)
         return self
 
     async def _abort(self) -> None:

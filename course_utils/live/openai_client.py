@@ -11,7 +11,7 @@ nothing to cancel or truncate: when the user talks over a reply, the model goes 
     print(live.transcript(), live.cost)
 
 * ``session.start`` (model in the session config), then wait for ``session.started``.
-* a :class:`~course_utils.live.mic.Microphone` streams ``session.input_audio.append`` continuously
+* a :class:`~course_utils.voice.mic.ScriptedMicrophone` streams ``session.input_audio.append`` continuously
   (speech from ``say()``, silence otherwise) at ``speed`` x real time, in the session's format.
 * ``session.output_audio.delta`` is decoded and written to a playback sink as it arrives.
 * transcripts come from the SDK's own ``AsyncTranscriptGrouper`` (timestamped pieces -> segments).
@@ -47,11 +47,11 @@ from ..config import get_config
 from ..endpoints import route
 from ..errors import CourseError
 from ..voice.formats import AudioFormat
+from ..voice.mic import ScriptedMicrophone
 from ..voice.models import OPENAI_LIVE_MODEL as DEFAULT_MODEL
 from ..voice.playback import VirtualClockSink
 from ..voice.reply import VoiceReply
 from ..voice.session import MicSession, check_speed, expect_event
-from .mic import Microphone
 from .trace import LiveTrace
 
 DELEGATE_TIMEOUT_S = 60.0  # an async delegate gets this long before the client gives up on it
@@ -117,7 +117,7 @@ class LiveClient(MicSession):
         self._client = None
         self._receiver: asyncio.Task | None = None
         self._grouper = None
-        self._mic: Microphone | None = None
+        self._mic: ScriptedMicrophone | None = None
         self.budget = None             # the session's SessionBudget in the ledger
         self._tasks: set[asyncio.Task] = set()
         self._recorder = None
@@ -165,7 +165,7 @@ class LiveClient(MicSession):
         self._grouper = AsyncTranscriptGrouper()
         self._grouper.on("segment.closed", self._on_segment_closed)
         self._receiver = asyncio.ensure_future(self._receive())
-        self._open_mic(Microphone, self._send_audio)
+        self._open_mic(self._send_audio)
         return self
 
     async def close(self, timeout: float | None = None) -> None:

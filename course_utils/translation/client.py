@@ -111,7 +111,6 @@ class TranslationClient(MicSession):
         from openai import AsyncOpenAI
 
         from ..costs import estimate_translation_session
-        from ..live.mic import Microphone
 
         r = route("openai", "translation", url=self.websocket_base_url, speed=self.speed)   # replay: a local server
         self.speed = r.speed
@@ -129,7 +128,7 @@ class TranslationClient(MicSession):
             expect_event(updated, "session.updated", "session.update")
         self.session = updated.session
         self._receiver = asyncio.ensure_future(self._receive())
-        self._open_mic(Microphone, self.append_audio, turns=False)
+        self._open_mic(self.append_audio, turns=False)
         return self
 
     def _session_config(self) -> dict:

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from ..errors import CourseError
+from ..voice import espeak
 
 
 @dataclass
@@ -74,29 +71,11 @@ def _scene(d: dict[str, str]) -> Scene:
 def narrate_espeak(text: str, voice: str = "en-us", words_per_minute: int = 165) -> tuple[np.ndarray, int]:
     """Speak ``text`` offline with espeak-ng; returns (mono float32 samples, sample rate).
 
-    Without espeak-ng, words rendered ahead of time (:mod:`course_utils.voice.prerendered`) come from the
-    fixtures; other words raise a one-line error saying what to install.
+    Without espeak-ng, words rendered ahead of time come from the fixtures; other words raise a one-line
+    error saying what to install (see :func:`course_utils.voice.espeak.speech`).
     """
-    import soundfile as sf
-
-    from ..voice import prerendered
-
-    exe = shutil.which("espeak-ng")
-    if exe is None:
-        clip = prerendered.find(text, voice, words_per_minute)
-        if clip is None:
-            raise CourseError(f"espeak-ng is not installed and these words were not pre-rendered: {prerendered.INSTALL_HINT} "
-                              "(or pass tts= a TTS function).")
-        samples, rate = sf.read(clip, dtype="float32")
-        return (samples.mean(axis=1) if samples.ndim > 1 else samples), rate
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "n.wav"
-        subprocess.run([exe, "-v", voice, "-s", str(words_per_minute), "-w", str(wav), text],
-                       check=True, capture_output=True, timeout=60)
-        samples, rate = sf.read(wav, dtype="float32")
-    if samples.ndim > 1:
-        samples = samples.mean(axis=1)
-    return samples, rate
+    samples, rate = espeak.speech(text, voice, words_per_minute, otherwise=" (or pass tts= a TTS function)")
+    return samples.astype(np.float32) / 32768.0, rate
 
 
 @dataclass

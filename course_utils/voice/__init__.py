@@ -7,7 +7,10 @@
 * :mod:`.models`: one constant per model family;
 * :mod:`.vad`, :mod:`.playback`, :mod:`.trace`: VAD, playback sinks, latency traces;
 * the voice-session interface: :mod:`.reply` (:class:`VoiceReply`, the one reply type), :mod:`.tools`
-  (:class:`ToolRegistry`, the one tools registry), :mod:`.session` (the shell of the microphone clients).
+  (:class:`ToolRegistry`, the one tools registry), :mod:`.session` (the shell of the microphone clients)
+  and :mod:`.mic` (:class:`~.mic.ScriptedMicrophone`, their always-open microphone of recorded utterances);
+* :mod:`.espeak`: the one place that runs espeak-ng (the offline voice), with :mod:`.prerendered` (its
+  speech rendered ahead of time, for machines without it).
 
 Used by ``course_utils.realtime`` (OpenAI Realtime), ``course_utils.live`` (OpenAI Live, Gemini Live)
 and ``course_utils.translation``. Nothing here talks to a network.

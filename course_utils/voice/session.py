@@ -26,6 +26,7 @@ from ..config import get_config
 from ..errors import CourseError, OperationTimeout, ProtocolError, ServerErrorEvent
 from .audio import load_audio
 from .formats import duration_ms
+from .mic import ScriptedMicrophone
 
 
 def expect_event(event, expected: str, after: str) -> None:
@@ -89,14 +90,14 @@ class MicSession:
             await self._abort()
             raise
 
-    def _open_mic(self, mic_class, send: Callable, *, turns: bool = True) -> None:
-        """Open the always-on microphone (``mic_class``: :class:`course_utils.live.mic.Microphone`) sending
+    def _open_mic(self, send: Callable, *, turns: bool = True) -> None:
+        """Open the always-on microphone (a :class:`~course_utils.voice.mic.ScriptedMicrophone`) sending
         through ``send``; with ``turns``, the user's utterances are traced (and ``_utterance_start`` called)."""
         events = {}
         if turns:
             events = {"on_start": self._utterance_start, "on_end": lambda: self.trace.local("user.audio_end"),
                       "on_speech_end": lambda: self.trace.local("user.speech_end")}
-        self._mic = mic_class(send, chunk_ms=self.chunk_ms, speed=self.speed, **events).start()
+        self._mic = ScriptedMicrophone(send, chunk_ms=self.chunk_ms, speed=self.speed, **events).start()
 
     def _utterance_start(self) -> None:
         """Hook: the user starts an utterance (a client notes a barge-in here)."""

@@ -1,8 +1,10 @@
-"""An always-open microphone made of recorded utterances (speech when queued, silence otherwise).
+"""An always-open, scripted microphone: recorded utterances when queued, silence otherwise, paced.
 
-Live sessions are full duplex and their timeline advances with the input audio, so a client keeps
+The microphone of the clients that keep a session's input open (OpenAI Live, Gemini Live, translation;
+see :mod:`.session`), not the browser's: that one is :class:`course_utils.widgets.Microphone`. Live
+sessions are full duplex and their timeline advances with the input audio, so a client keeps
 streaming, silence included, for as long as the session runs: a client that stops sending after
-the user's sentence freezes the session (the reply stalls). :class:`Microphone` does what a real
+the user's sentence freezes the session (the reply stalls). :class:`ScriptedMicrophone` does what a real
 microphone does: every ``chunk_ms`` it sends the next piece of audio, paced at ``speed`` x real
 time; ``say(pcm)`` queues an utterance and resolves when its last chunk has gone out.
 """
@@ -12,13 +14,13 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from ..voice.formats import SAMPLE_RATE, duration_ms
+from .formats import SAMPLE_RATE, duration_ms
 
 Send = Callable[[bytes], Awaitable[None]]
 
 
-class Microphone:
-    """``mic = Microphone(send, speed=4); mic.start(); await mic.say(pcm); await mic.stop()``."""
+class ScriptedMicrophone:
+    """``mic = ScriptedMicrophone(send, speed=4); mic.start(); await mic.say(pcm); await mic.stop()``."""
 
     def __init__(self, send: Send, *, chunk_ms: int = 50, speed: float = 1.0, sample_rate: int = SAMPLE_RATE,
                  on_start: Callable[[], None] | None = None, on_end: Callable[[], None] | None = None,
@@ -40,7 +42,7 @@ class Microphone:
     def speaking(self) -> bool:
         return self._current is not None or bool(self._queue)
 
-    def start(self) -> "Microphone":
+    def start(self) -> "ScriptedMicrophone":
         if self._task is None:
             self._task = asyncio.ensure_future(self._run())
         return self
@@ -49,7 +51,7 @@ class Microphone:
         """Queue an utterance (PCM16 at the mic's rate); the future resolves once it is all sent.
 
         ``speech_end_ms``: where the speech in it ends (``on_speech_end`` fires when that is sent);
-        by default :func:`speech_end_ms` finds it with the shared energy VAD.
+        by default :func:`find_speech_end_ms` finds it with the shared energy VAD.
         """
         fut = asyncio.get_running_loop().create_future()
         end = speech_end_ms if speech_end_ms is not None else find_speech_end_ms(pcm, self.sample_rate)
@@ -124,7 +126,7 @@ def find_speech_end_ms(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> float | No
     A client knows its own audio: this is the moment a user stops talking and starts waiting,
     the anchor of the latency figures.
     """
-    from ..voice.vad import EnergyVAD
+    from .vad import EnergyVAD
 
     vad = EnergyVAD(prefix_padding_ms=0, silence_duration_ms=100, sample_rate=sample_rate)
     events = vad.feed(bytes(pcm)) + vad.feed(bytes(int(sample_rate * 0.2) * 2))  # flush with silence
