@@ -70,7 +70,7 @@ def test_the_kernel_keeps_path_and_loses_keys(monkeypatch):
             seen.update(os.environ)
 
     monkeypatch.setattr(run_notebooks, "NotebookClient", FakeClient)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-should-not-reach-the-kernel")
+    monkeypatch.setenv("OPENAI_API_KEY", "test-openai-not-for-the-kernel")
     run_notebooks.execute(nbformat.v4.new_notebook(), ROOT, timeout=10)
     assert seen.get("PATH") and seen.get("COURSE_MODE") == "replay"
     assert "OPENAI_API_KEY" not in seen
