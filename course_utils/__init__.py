@@ -8,7 +8,7 @@ from .errors import BudgetExceeded, CourseError, JobFailed, MissingKeyError, Ope
 
 __all__ = ["setup", "get_config", "Config", "CourseError", "BudgetExceeded", "MissingKeyError",
            "ReplayNetworkBlocked", "JobFailed", "OperationTimeout"]
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def credential_variables() -> set[str]:

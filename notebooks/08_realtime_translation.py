@@ -17,7 +17,7 @@
 # what changed. Anywhere else it does nothing (scripts/install.sh set up the local copy).
 import sys
 
-COURSE_VERSION = "0.2.0"  # git tag v0.2.0 of github.com/realtime-video-lab/realtime-video-lab
+COURSE_VERSION = "0.3.0"  # git tag v0.3.0 of github.com/realtime-video-lab/realtime-video-lab
 WHY = {"openai": "the Realtime and Live protocol types", "google-genai": "Gemini's Interactions API and v1 Files API"}
 
 
