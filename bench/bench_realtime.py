@@ -237,7 +237,7 @@ def bench_concurrency(quick: bool) -> list[str]:
     ok = sum(r["text_ok"] and r["audio_ok"] for r in crowd)
     pace1, pace_n = alone[0]["pacing"], statistics.median(r["pacing"] for r in crowd)
     late_n = max(r["max_late"] for r in crowd)
-    return [f"3. Concurrency: {n} sessions on one local server (subprocess), {out.audio_ms / 1000:.1f} s reply at {speed:g}x, "
+    return [f"3. Concurrency: {n} sessions on one local server (subprocess), {out.duration_ms / 1000:.1f} s reply at {speed:g}x, "
             f"{deltas} audio deltas each",
             f"   lost audio deltas: {lost}; sessions with transcript and audio intact: {ok}/{n}",
             f"   pacing (delivery span / scheduled span): 1 session {pace1:.3f}; {n} sessions median {pace_n:.3f} "
